@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: MIT
+# The two commands of the README:
+#   make qemu    install what is missing, build everything, boot on QEMU virt
+#   make check   install what is missing, build everything, run every test
+# and a few more for working on the kernel (see `make help`).
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+SMP ?= 4
+MEM ?= 256M
+APPEND ?=
+
+.PHONY: all help deps build qemu qemu-gdb gdb check test-host test-qemu clean
+
+all: build
+
+help:
+	@echo "make qemu       build and boot on QEMU virt (SMP=$(SMP) MEM=$(MEM) APPEND='...')"
+	@echo "make check      build and run every test (host unit tests, QEMU system tests)"
+	@echo "make qemu-gdb   boot halted at the first instruction, waiting for gdb on :1234"
+	@echo "make gdb        attach gdb-multiarch to a waiting 'make qemu-gdb'"
+	@echo "make test-host  only the host unit tests;  make test-qemu  only the QEMU tests"
+	@echo "make build      build only;  make clean  remove $(BUILD)/"
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD)
+	cmake --build $(BUILD) -j$(JOBS)
+
+qemu: build
+	scripts/qemu.sh --build $(BUILD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
+
+qemu-gdb: build
+	scripts/qemu.sh --build $(BUILD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)" --gdb
+
+gdb:
+	gdb-multiarch -x scripts/gdbinit $(BUILD)/target/rvmach.elf
+
+check: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+test-host: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L host
+
+test-qemu: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L qemu
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/* Per-hart data, nested interrupt masking, and inter-processor interrupts. */
+#include <kern/clock.h>
+#include <kern/cpu.h>
+#include <kern/intr.h>
+#include <kern/panic.h>
+#include <machine/sbi.h>
+
+struct cpu cpus[MAX_CPUS];
+unsigned ncpus;
+
+struct cpu *cpu_by_hartid(unsigned long hartid)
+{
+    for (unsigned i = 0; i < ncpus; i++)
+        if (cpus[i].hartid == hartid)
+            return &cpus[i];
+    return NULL;
+}
+
+void intr_push(void)
+{
+    bool was_on = intr_disable();
+    struct cpu *c = cpu_this();
+    if (c->intr_depth++ == 0)
+        c->intr_saved = was_on;
+}
+
+void intr_pop(void)
+{
+    struct cpu *c = cpu_this();
+    if (intr_enabled())
+        panic("intr_pop on hart %lu with interrupts enabled", c->hartid);
+    if (c->intr_depth <= 0)
+        panic("intr_pop on hart %lu without a matching intr_push", c->hartid);
+    if (--c->intr_depth == 0 && c->intr_saved)
+        intr_enable();
+}
+
+void cpu_send_ipi(struct cpu *target, uint32_t reason)
+{
+    __atomic_fetch_or(&target->ipi_pending, reason, __ATOMIC_RELEASE);
+    sbi_send_ipi(1UL << (target->hartid % 64), target->hartid & ~63UL);
+}
+
+void cpu_broadcast_ipi(uint32_t reason)
+{
+    struct cpu *self = cpu_this();
+    for (unsigned i = 0; i < ncpus; i++)
+        if (&cpus[i] != self && cpus[i].online)
+            cpu_send_ipi(&cpus[i], reason);
+}
+
+void intr_ipi(void)
+{
+    struct cpu *c = cpu_this();
+    uint32_t reasons = __atomic_exchange_n(&c->ipi_pending, 0, __ATOMIC_ACQUIRE);
+    c->ipis++;
+    if (reasons & IPI_HALT)
+        cpu_halt();
+}
+
+void intr_timer(void)
+{
+    clock_interrupt();
+}
+
+void cpu_halt(void)
+{
+    intr_disable();
+    cpu_this()->online = false;
+    for (;;)
+        wfi();
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-hart data.  Each hart finds its own `struct cpu` through the `tp`
+ * register while in the kernel (machine/cpu.h: cpu_this()).
+ *
+ * Locking: a struct cpu is written only by its own hart, except `online`
+ * and the counters, which other harts read (never write) for reports and
+ * tests; those are updated with plain stores of aligned words.
+ */
+#ifndef _KERN_CPU_H_
+#define _KERN_CPU_H_
+
+#include <kern/types.h>
+
+#define MAX_CPUS 16
+
+struct cpu {
+    /*
+     * Read and written by the trap entry code (arch/riscv/trap.S) at the
+     * offsets CPU_* in machine/asm.h; keep them first and in this order.
+     */
+    uintptr_t kstack_top;       /* kernel stack for traps from user mode */
+    uintptr_t user_sp;          /* scratch: user sp while entering */
+    uintptr_t overflow_sp;      /* emergency stack for a kernel stack overflow */
+    uintptr_t onfault;          /* nonzero: a kernel fault resumes here */
+
+    unsigned id;                /* logical number: index in cpus[] */
+    unsigned long hartid;       /* the hart id firmware knows it by */
+    volatile bool online;       /* set by the hart itself once it runs */
+
+    /* Nesting of interrupt masking (spinlocks); only this hart touches it. */
+    int intr_depth;
+    bool intr_saved;            /* were interrupts on before the first push */
+
+    /* The stack this hart is running on, for backtrace bounds. */
+    uintptr_t stack_lo, stack_hi;
+
+    /* External interrupts: this hart's S-mode PLIC context, if it has one. */
+    bool has_plic_ctx;
+    uint32_t plic_ctx;
+
+    /* Counters (for tests and reports). */
+    volatile uint64_t ticks;            /* timer interrupts taken */
+    volatile uint64_t ext_irqs;         /* PLIC interrupts handled */
+    volatile uint64_t ipis;             /* inter-processor interrupts taken */
+    volatile uint32_t ipi_pending;      /* IPI_* bits, set by senders atomically */
+
+    /* A function to run on this hart (kern/smp.c), set by another hart. */
+    void (*volatile call_fn)(void *arg);
+    void *call_arg;
+};
+
+/* Reasons for an inter-processor interrupt (bits of cpu->ipi_pending). */
+#define IPI_PING        (1u << 0)       /* no work: used by tests and to wake a hart */
+#define IPI_HALT        (1u << 1)       /* panic elsewhere: stop this hart */
+#define IPI_CALL        (1u << 2)       /* run cpu->call_fn (kern/smp.c) */
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus;                  /* harts the kernel uses (usable in the DTB) */
+
+/* The struct cpu of the hart with this hart id, or NULL. */
+struct cpu *cpu_by_hartid(unsigned long hartid);
+
+/* Mask interrupts on this hart, nested (spinlocks use these). */
+void intr_push(void);
+void intr_pop(void);
+
+/* Send an IPI with `reason` to one hart / to every online hart but this one. */
+void cpu_send_ipi(struct cpu *target, uint32_t reason);
+void cpu_broadcast_ipi(uint32_t reason);
+
+/* Stop this hart for good, with interrupts off (used after a panic). */
+__noreturn void cpu_halt(void);
+
+#include <machine/cpu.h>
+
+#endif /* _KERN_CPU_H_ */

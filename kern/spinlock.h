@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Spinlocks.  Taking one masks interrupts on this hart (nested: interrupts
+ * come back when the last lock is released), so an interrupt handler can never
+ * spin on a lock its own hart holds.  Misuse is caught, not tolerated:
+ * taking a lock this hart already holds, or releasing one held by another
+ * hart (or by nobody), panics with the lock's name.
+ *
+ * Every lock is declared next to the data it guards, with a comment naming
+ * what it guards and where it sits in the lock order.
+ */
+#ifndef _KERN_SPINLOCK_H_
+#define _KERN_SPINLOCK_H_
+
+#include <kern/types.h>
+
+struct cpu;
+
+struct spinlock {
+    uint32_t locked;            /* 0 free, 1 held; changed with atomics only */
+    struct cpu *holder;         /* the hart holding it, for the misuse checks */
+    const char *name;           /* printed when something goes wrong */
+};
+
+#define SPINLOCK_INITIALIZER(n) { 0, NULL, (n) }
+
+void spin_lock_init(struct spinlock *lock, const char *name);
+void spin_lock(struct spinlock *lock);
+bool spin_trylock(struct spinlock *lock);
+void spin_unlock(struct spinlock *lock);
+bool spin_lock_held(const struct spinlock *lock);   /* by this hart */
+
+#endif /* _KERN_SPINLOCK_H_ */
