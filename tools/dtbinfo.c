@@ -100,13 +100,14 @@ static void print_chosen(const struct dt_chosen *c)
     printf("  bootargs:    %s\n", c->bootargs[0] != '\0' ? c->bootargs : "(none)");
     printf("  stdout-path: %s\n",
            c->stdout_path[0] != '\0' ? c->stdout_path : "(none)");
-    if (c->has_initrd)
-        printf("  initrd:      0x%llx-0x%llx (%llu bytes)\n",
-               (unsigned long long)c->initrd_start,
-               (unsigned long long)c->initrd_end,
-               (unsigned long long)(c->initrd_end - c->initrd_start));
+    printf("  initrd:      ");
+    if (!c->has_initrd)
+        printf("(none)");
+    else if (c->initrd_end == c->initrd_start)
+        printf("empty, at 0x%llx", (unsigned long long)c->initrd_start);
     else
-        printf("  initrd:      (none)\n");
+        print_range(c->initrd_start, c->initrd_end - c->initrd_start);
+    printf("\n");
 }
 
 static void print_uart(const struct dt_uart *u)

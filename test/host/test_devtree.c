@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The device-tree reader (kern/fdt.c, kern/devtree.c) on QEMU's own DTBs, on
- * dts/*.dts, on trees built here, and on corrupted and randomly mutated blobs.
+ * the dts/ trees, on trees built here, and on corrupted and randomly mutated blobs.
  * Usage: test_devtree DTB_DIR (the build's dts/ directory).
  */
 #define _GNU_SOURCE                     /* memmem */
@@ -509,6 +509,66 @@ static void test_visionfive2_dts(void **state)
     free(b.p);
 }
 
+/* The walker's own lookups, on the VisionFive 2 blob. */
+static void test_fdt_lookups(void **state)
+{
+    (void)state;
+    struct blob b = load("visionfive2.dtb");
+    struct fdt f;
+    struct dt_error err;
+    struct fdt_path path;
+    char buf[DT_NAME_MAX];
+    uint32_t len;
+
+    assert_int_equal(fdt_init(&f, b.p, b.n, &err), KERN_SUCCESS);
+    uint32_t uart = fdt_find_path(&f, "/soc/serial@10000000", 20);
+    assert_int_not_equal(uart, FDT_NO_NODE);
+    assert_string_equal(fdt_node_name(&f, uart), "serial@10000000");
+    assert_int_equal(fdt_find_path(&f, "/soc/serial", 11), uart);   /* no unit address */
+    assert_int_equal(fdt_find_path(&f, "//soc//serial@10000000/", 23), uart);
+    assert_int_equal(fdt_find_path(&f, "/soc/serial@1000000", 19), FDT_NO_NODE);
+    assert_int_equal(fdt_find_path(&f, "/soc/serial@10000000/x", 22), FDT_NO_NODE);
+    assert_int_equal(fdt_find_path(&f, "soc", 3), FDT_NO_NODE);
+    assert_int_equal(fdt_find_path(&f, "/", 1), f.root);
+    assert_int_equal(fdt_find_path(&f, "/soc/serial@10000000", 4),
+                     fdt_subnode(&f, f.root, "soc", 3));          /* len counts */
+
+    assert_true(fdt_node_path(&f, uart, &path));
+    assert_int_equal(path.depth, 3);
+    assert_string_equal(fdt_path_string(&f, &path, buf, sizeof(buf)),
+                        "/soc/serial@10000000");
+    assert_string_equal(fdt_path_string(&f, &path, buf, 8), "/soc/se");
+    assert_false(fdt_node_path(&f, uart + 4, &path));
+
+    const uint8_t *v = fdt_getprop(&f, uart, "compatible", &len);
+    assert_non_null(v);
+    assert_true(fdt_stringlist_contains(v, len, "snps,dw-apb-uart"));
+    assert_false(fdt_stringlist_contains(v, len, "snps,dw-apb"));
+    assert_false(fdt_stringlist_contains(v, len - 1, "snps,dw-apb-uart"));
+    assert_null(fdt_getprop(&f, uart, "compat", NULL));
+
+    v = fdt_getprop(&f, fdt_find_path(&f, "/soc/interrupt-controller", 25),
+                    "phandle", &len);
+    assert_non_null(v);
+    assert_int_equal(len, 4);
+    uint32_t plic = fdt_find_phandle(&f, fdt_be32(v));
+    assert_string_equal(fdt_node_name(&f, plic), "interrupt-controller@c000000");
+    assert_int_equal(fdt_find_phandle(&f, 0), FDT_NO_NODE);
+    assert_int_equal(fdt_find_phandle(&f, 0x7777), FDT_NO_NODE);
+
+    unsigned n = 0;
+    uint32_t c = fdt_first_child(&f, fdt_find_path(&f, "/cpus", 5));
+    for (; c != FDT_NO_NODE; c = fdt_next_sibling(&f, c))
+        n++;
+    assert_int_equal(n, 5);
+    struct fdt_walk w;
+    fdt_walk_start(&f, &w);
+    for (n = 0; fdt_walk_next(&f, &w); n++)
+        assert_true(w.path.depth >= 1 && w.path.depth <= 4);
+    assert_int_equal(n, 24);
+    free(b.p);
+}
+
 /* devtree_total_size(): the header field, or 0. */
 static void test_total_size(void **state)
 {
@@ -611,19 +671,21 @@ static void test_isa_forms(void **state)
     str(b, "mmu-type", "riscv,sv48");
     end(b);
     std_cpu(b, 7, "rv64gc", NULL, NULL);
+    std_cpu(b, 8, "rv64imaczfinxzdinx", "riscv,sv39", NULL); /* no FP regs */
+    std_cpu(b, 9, "rv64imafdcsu", "riscv,sv39", NULL);       /* old style */
     end(b);
     struct blob blob = std_finish(b);
     expect_ok(blob);
-    assert_int_equal(pf.nharts, 8);
+    assert_int_equal(pf.nharts, 10);
     static const bool usable[] = { true, false, false, false, true, true,
-                                   false, false };
-    for (unsigned i = 0; i < 8; i++) {
+                                   false, false, false, true };
+    for (unsigned i = 0; i < 10; i++) {
         assert_int_equal(pf.harts[i].hartid, i);
         assert_int_equal(pf.harts[i].usable, usable[i]);
         assert_true(usable[i] == (pf.harts[i].why_unusable == NULL));
     }
-    assert_string_equal(pf.harts[2].why_unusable, "no MMU (mmu-type riscv,none)");
-    assert_string_equal(pf.harts[7].why_unusable, "no MMU (no mmu-type)");
+    assert_string_equal(pf.harts[2].why_unusable, "no MMU: mmu-type riscv,none");
+    assert_string_equal(pf.harts[7].why_unusable, "no MMU: no mmu-type");
     assert_string_equal(pf.harts[1].why_unusable, "no F and D in its ISA");
     assert_string_equal(pf.harts[6].why_unusable, "no F and D in its ISA");
     assert_string_equal(pf.harts[3].why_unusable, "not an RV64 hart");
@@ -691,6 +753,27 @@ static void test_ranges_translation(void **state)
     cells(b, "reg", 2, 0x900000, 0x200);
     end(b);
     end(b);
+    node(b, "gpio");                        /* another interrupt controller */
+    flag(b, "interrupt-controller");
+    cells(b, "#interrupt-cells", 1, 2);
+    cells(b, "phandle", 1, 60);
+    end(b);
+    node(b, "virtio@40000000");             /* its irq is not the PLIC's */
+    str(b, "compatible", "virtio,mmio");
+    reg64(b, 0x40000000, 0x200);
+    cells(b, "interrupt-parent", 1, 60);
+    cells(b, "interrupts", 2, 5, 0);
+    end(b);
+    node(b, "virtio@40001000");             /* no interrupt parent at all */
+    str(b, "compatible", "virtio,mmio");
+    reg64(b, 0x40001000, 0x200);
+    cells(b, "interrupts", 1, 5);
+    end(b);
+    node(b, "virtio@40002000");             /* interrupts-extended to the PLIC */
+    str(b, "compatible", "virtio,mmio");
+    reg64(b, 0x40002000, 0x200);
+    cells(b, "interrupts-extended", 2, PH_PLIC, 17);
+    end(b);
     node(b, "nobus");                       /* no ranges: not translatable */
     cells(b, "#address-cells", 1, 1);
     cells(b, "#size-cells", 1, 1);
@@ -701,12 +784,18 @@ static void test_ranges_translation(void **state)
     end(b);
     struct blob blob = std_finish(b);
     expect_ok(blob);
-    assert_int_equal(pf.nvirtio, 2);
+    assert_int_equal(pf.nvirtio, 5);
     assert_int_equal(pf.virtio[0].base, 0x20008000);
     assert_int_equal(pf.virtio[0].size, 0x200);
     assert_int_equal(pf.virtio[0].irq, 6);
-    assert_int_equal(pf.virtio[1].base, 0x300000200ull);
-    assert_int_equal(pf.virtio[1].irq, 7);
+    assert_int_equal(pf.virtio[1].base, 0x40000000);
+    assert_int_equal(pf.virtio[1].irq, 0);
+    assert_int_equal(pf.virtio[2].base, 0x40001000);
+    assert_int_equal(pf.virtio[2].irq, 0);
+    assert_int_equal(pf.virtio[3].base, 0x40002000);
+    assert_int_equal(pf.virtio[3].irq, 17);
+    assert_int_equal(pf.virtio[4].base, 0x300000200ull);
+    assert_int_equal(pf.virtio[4].irq, 7);
     free(blob.p);
 }
 
@@ -744,6 +833,13 @@ static void test_console_choice(void **state)
     expect_ok(blob);
     assert_int_equal(pf.uart.base, 0x10001000);
     assert_int_equal(pf.uart.irq, 11);
+    /* A path that is only a prefix of a node name names nothing either. */
+    p = memmem(blob.p, blob.n, "/soc/serial@10002000", 20);
+    assert_non_null(p);
+    p[19] = '\0';
+    memcpy(memmem(blob.p, blob.n, "serial7", 7), "serial2", 7);
+    expect_ok(blob);
+    assert_int_equal(pf.uart.base, 0x10001000);
     free(blob.p);
 }
 
@@ -753,6 +849,7 @@ static void test_no_uart(void **state)
     (void)state;
     struct fdtb *b = fdtb_new();
     std_root(b);
+    str(b, "compatible", "virtio,mmio");    /* but has no reg: skipped */
     std_memory(b, 0x80000000, 0x8000000);
     std_cpus(b, 1);
     end(b);                                 /* the root: no soc at all */
@@ -760,6 +857,7 @@ static void test_no_uart(void **state)
     expect_ok(blob);
     assert_int_equal(pf.uart.kind, DT_UART_NONE);
     assert_false(pf.plic.present);
+    assert_int_equal(pf.nvirtio, 0);
     free(blob.p);
 }
 
@@ -1084,6 +1182,8 @@ static void test_bad_values(void **state)
 
     b = fdtb_new();
     node(b, "");
+    cells(b, "#address-cells", 1, 2);
+    cells(b, "#size-cells", 1, 2);
     prop(b, "model", "unterminated", 12);
     std_memory(b, 0x80000000, 0x8000000);
     expect_error(std_finish(b), "property 'model' of / is not a terminated string");
@@ -1174,6 +1274,14 @@ static void test_bad_devices(void **state)
     end(b);
     expect_error(std_finish(b), "console UART /bus/serial@0 has no 'reg' that translates");
 
+    /* The root claims to be a UART: it has no reg. */
+    b = fdtb_new();
+    std_root(b);
+    str(b, "compatible", "ns16550a");
+    std_memory(b, 0x80000000, 0x8000000);
+    std_cpus(b, 1);
+    expect_error(std_finish(b), "console UART / has no 'reg'");
+
     /* A PLIC S-mode context names something that is not a hart's intc. */
     b = fdtb_new();
     std_root(b);
@@ -1206,6 +1314,30 @@ static void test_bad_devices(void **state)
     end(b);
     end(b);
     expect_error(std_finish(b), "entry 1 names phandle 0x4d, which is no interrupt controller");
+
+    /* An entry without its interrupt cell. */
+    b = fdtb_new();
+    std_root(b);
+    std_memory(b, 0x80000000, 0x8000000);
+    std_cpus(b, 1);
+    soc_begin(b);
+    node(b, "plic@c000000");
+    str(b, "compatible", "riscv,plic0");
+    reg64(b, 0xc000000, 0x4000000);
+    cells(b, "riscv,ndev", 1, 53);
+    cells(b, "interrupts-extended", 3, PH_INTC(0), 11, PH_INTC(0));
+    end(b);
+    end(b);
+    expect_error(std_finish(b), "interrupts-extended of /soc/plic@c000000 is cut off in entry 1");
+
+    /* A device's interrupts-extended with a phandle and nothing else. */
+    b = std_begin();
+    node(b, "virtio@30000000");
+    str(b, "compatible", "virtio,mmio");
+    reg64(b, 0x30000000, 0x1000);
+    cells(b, "interrupts-extended", 1, PH_PLIC);
+    end(b);
+    expect_error(std_finish(b), "interrupts-extended of /virtio@30000000 is 4 bytes, too short");
 
     /* riscv,ndev missing. */
     b = fdtb_new();
@@ -1322,6 +1454,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_qemu_virt_dts),
         cmocka_unit_test(test_visionfive2_dts),
         cmocka_unit_test(test_total_size),
+        cmocka_unit_test(test_fdt_lookups),
         cmocka_unit_test(test_built_tree),
         cmocka_unit_test(test_memreserve_and_dynamic),
         cmocka_unit_test(test_isa_forms),
