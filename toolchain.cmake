@@ -17,7 +17,7 @@ set(RVMACH_ARCH_FLAGS "-march=rv64gc -mabi=lp64d -mcmodel=medany")
 set(CMAKE_C_FLAGS_INIT
     "${RVMACH_ARCH_FLAGS} -ffreestanding -fno-common -fno-omit-frame-pointer -Wall -Wextra -Werror")
 set(CMAKE_ASM_FLAGS_INIT "${RVMACH_ARCH_FLAGS}")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostdlib -static")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)

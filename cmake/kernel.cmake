@@ -24,6 +24,32 @@ target_include_directories(kernel_objs PRIVATE
 add_subdirectory(${CMAKE_SOURCE_DIR}/arch/riscv ${CMAKE_BINARY_DIR}/arch/riscv)
 add_subdirectory(${CMAKE_SOURCE_DIR}/kern ${CMAKE_BINARY_DIR}/kern)
 add_subdirectory(${CMAKE_SOURCE_DIR}/vm ${CMAKE_BINARY_DIR}/vm)
+add_subdirectory(${CMAKE_SOURCE_DIR}/ipc ${CMAKE_BINARY_DIR}/ipc)
+
+# The kernel's side of its interfaces: MIG server stubs (KernelServer form,
+# ports as pointers) generated from include/mach/*.defs.
+set(MIG_DEFS_DEPS ${CMAKE_SOURCE_DIR}/include/mach/std_types.defs
+                  ${CMAKE_SOURCE_DIR}/include/mach/mach_types.defs)
+set(KERNEL_MIG_DIR ${CMAKE_BINARY_DIR}/mig/kernel)
+file(MAKE_DIRECTORY ${KERNEL_MIG_DIR})
+foreach(defs mach mach_port mach_host rvmach_host)
+  set(out ${KERNEL_MIG_DIR}/${defs}Server.c)
+  add_custom_command(
+      OUTPUT ${out}
+      COMMAND ${MIG} -n -DKERNEL_SERVER=1 -I${CMAKE_SOURCE_DIR}/include
+              -server ${out} ${CMAKE_SOURCE_DIR}/include/mach/${defs}.defs
+      DEPENDS ${CMAKE_SOURCE_DIR}/include/mach/${defs}.defs ${MIG_DEFS_DEPS}
+      COMMENT "MIG (kernel server) ${defs}.defs")
+  target_sources(kernel_objs PRIVATE ${out})
+  # Generated code: its functions have no separate prototypes.
+  set_source_files_properties(${out} PROPERTIES COMPILE_OPTIONS
+      "-Wno-missing-prototypes;-Wno-unused-variable;-Wno-shadow;-Wno-unused-but-set-variable;-Wno-sign-compare")
+endforeach()
+
+# The boot modules built into the image (user programs, see userland/).
+set_source_files_properties(${CMAKE_SOURCE_DIR}/arch/riscv/bootmods.S PROPERTIES
+    COMPILE_DEFINITIONS "BOOTMODS_PATH=\"${BOOTMODS_CPIO}\""
+    OBJECT_DEPENDS ${BOOTMODS_CPIO})
 
 set(KERNEL_LDS ${CMAKE_SOURCE_DIR}/arch/riscv/kernel.ld)
 set(KERNEL_LINK_FLAGS

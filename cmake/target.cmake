@@ -4,6 +4,7 @@ set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 find_package(Git QUIET)
+find_program(MIG x86_64-gnu-mig REQUIRED)
 
 # A version string for the boot banner: the release plus the git commit.
 set(RVMACH_VERSION "${PROJECT_VERSION}")
@@ -17,4 +18,5 @@ if(GIT_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/.git)
   endif()
 endif()
 
+include(${CMAKE_SOURCE_DIR}/cmake/userland.cmake)
 include(${CMAKE_SOURCE_DIR}/cmake/kernel.cmake)

@@ -4,6 +4,7 @@
 #include <kern/cpu.h>
 #include <kern/intr.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
 #include <machine/sbi.h>
 
 struct cpu cpus[MAX_CPUS];
@@ -57,11 +58,14 @@ void intr_ipi(void)
     c->ipis++;
     if (reasons & IPI_HALT)
         cpu_halt();
+    if (reasons & IPI_RESCHED)
+        c->need_resched = true;         /* looked at on the way out of the trap */
 }
 
-void intr_timer(void)
+void intr_timer(bool from_user)
 {
     clock_interrupt();
+    sched_tick(from_user);
 }
 
 void cpu_halt(void)

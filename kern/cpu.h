@@ -10,6 +10,7 @@
 #ifndef _KERN_CPU_H_
 #define _KERN_CPU_H_
 
+#include <kern/sched.h>
 #include <kern/types.h>
 
 #define MAX_CPUS 16
@@ -45,6 +46,13 @@ struct cpu {
     volatile uint64_t ipis;             /* inter-processor interrupts taken */
     volatile uint32_t ipi_pending;      /* IPI_* bits, set by senders atomically */
 
+    /* Scheduling. */
+    struct runq runq;                   /* threads waiting for this hart */
+    struct thread *thread;              /* running now */
+    struct thread *idle_thread;
+    struct thread *switched_from;       /* for sched_dispatch() after a switch */
+    volatile bool need_resched;         /* switch at the next chance */
+
     /* A function to run on this hart (kern/smp.c), set by another hart. */
     void (*volatile call_fn)(void *arg);
     void *call_arg;
@@ -54,6 +62,7 @@ struct cpu {
 #define IPI_PING        (1u << 0)       /* no work: used by tests and to wake a hart */
 #define IPI_HALT        (1u << 1)       /* panic elsewhere: stop this hart */
 #define IPI_CALL        (1u << 2)       /* run cpu->call_fn (kern/smp.c) */
+#define IPI_RESCHED     (1u << 3)       /* look at the run queue */
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus;                  /* harts the kernel uses (usable in the DTB) */

@@ -26,7 +26,7 @@ uint64_t intr_count(unsigned irq);
 
 /* Called from trap dispatch. */
 void intr_external(void);
-void intr_timer(void);
+void intr_timer(bool from_user);
 void intr_ipi(void);
 
 #endif /* _KERN_INTR_H_ */

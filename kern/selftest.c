@@ -208,18 +208,24 @@ static bool test_alloc(void)
         zone_init(&test_zone, "selftest.200", 200);
         zone_ready = true;
     }
+    static struct zone_info before[64], after[64];
+    size_t nb = zone_info_all(before, ARRAY_SIZE(before));
     size_t free_before = vm_page_free_count();
     alloc_errors = 0;
     smp_run_on_all(alloc_worker, NULL);
-    struct zone_info zi[64];
-    size_t nz = zone_info_all(zi, ARRAY_SIZE(zi));
+    size_t na = zone_info_all(after, ARRAY_SIZE(after));
     bool ok = true;
     if (alloc_errors != 0)
         ok = selftest_fail("%u allocations failed or came back corrupted", alloc_errors);
-    for (size_t i = 0; i < nz && i < ARRAY_SIZE(zi); i++)
-        if (zi[i].in_use != 0)
-            ok = selftest_fail("zone %s still has %zu elements in use", zi[i].name,
-                               zi[i].in_use);
+    for (size_t i = 0; i < na && i < ARRAY_SIZE(after); i++) {
+        size_t was = 0;
+        for (size_t j = 0; j < nb && j < ARRAY_SIZE(before); j++)
+            if (strcmp(before[j].name, after[i].name) == 0)
+                was = before[j].in_use;
+        if (after[i].in_use != was)
+            ok = selftest_fail("zone %s has %zu elements in use, %zu before", after[i].name,
+                               after[i].in_use, was);
+    }
     if (vm_page_free_count() != free_before)
         ok = selftest_fail("free pages %zu after, %zu before",
                            vm_page_free_count(), free_before);

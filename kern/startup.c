@@ -9,7 +9,17 @@
 #include <kern/devtree.h>
 #include <kern/panic.h>
 #include <kern/printf.h>
+#include <kern/bootstrap.h>
+#include <kern/ipc_tt.h>
+#include <kern/sched.h>
 #include <kern/selftest.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+#include <ipc/ipc_notify.h>
+#include <ipc/ipc_port.h>
+#include <ipc/ipc_pset.h>
+#include <ipc/ipc_space.h>
+#include <vm/vm_user.h>
 #include <kern/smp.h>
 #include <kern/startup.h>
 #include <machine/pmap.h>
@@ -92,35 +102,44 @@ static void banner(void)
             (unsigned long)(us / 1000), (unsigned long)(us % 1000));
 }
 
-void kern_idle_loop(void)
-{
-    for (;;) {
-        intr_disable();
-        if (!smp_run_pending())
-            wfi();                  /* wakes on a pending interrupt even with SIE off */
-        intr_enable();
-    }
-}
-
 void kern_secondary_main(struct cpu *c)
 {
     arch_init_hart();
+    thread_start_hart();
     c->online = true;
-    kern_idle_loop();
+    sched_idle_loop();
+}
+
+/* The kernel's own objects, before anything else uses them. */
+static void kern_objects_init(void)
+{
+    vm_init();
+    pmap_user_bootstrap();
+    ipc_port_bootstrap();
+    ipc_space_bootstrap();
+    ipc_pset_bootstrap();
+    ipc_notify_bootstrap();
+    ipc_host_init();
+    task_bootstrap();
 }
 
 void kern_main(void)
 {
     cpus[0].online = true;
+    kern_objects_init();
+    arch_register_harts();
+    thread_bootstrap();                 /* this code becomes the thread kern_main */
     arch_start_secondaries();
     arch_init_hart();
     intr_enable();
+    thread_reaper_start();
     banner();
-    const char *tests = selftest_requested(kern_platform()->chosen.bootargs);
+    const char *bootargs = kern_platform()->chosen.bootargs;
+    const char *tests = selftest_requested(bootargs);
     if (tests != NULL) {
         selftest_run(tests);
         sbi_shutdown();
     }
-    kprintf("rvmach: nothing to run yet; idling (boot with test=all to run the self-tests)\n");
-    kern_idle_loop();
+    bootstrap_start(bootargs);
+    thread_terminate_self();            /* the rest happens in user space */
 }

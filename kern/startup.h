@@ -21,8 +21,6 @@ const struct platform *kern_platform(void);
 /* Boot hart, on its guarded stack, with memory and the console working. */
 __noreturn void kern_main(void);
 
-/* Where harts other than the boot hart wait for work. */
-__noreturn void kern_idle_loop(void);
 
 /* Physical extent of the device tree blob and the kernel image (for the banner). */
 extern paddr_t boot_dtb_pa;
@@ -31,7 +29,8 @@ extern size_t boot_dtb_size;
 /* Time (timebase ticks) when the kernel was entered. */
 extern uint64_t boot_start_time;
 
-/* Arch: start every other usable hart; they call kern_secondary_main. */
+/* Arch: give every usable hart a struct cpu; then start them (kern_secondary_main). */
+void arch_register_harts(void);
 void arch_start_secondaries(void);
 void arch_init_hart(void);
 __noreturn void kern_secondary_main(struct cpu *c);

@@ -120,7 +120,7 @@ void kern_boot(unsigned long hartid, paddr_t dtb_pa, paddr_t load_pa)
 }
 
 /* Give a struct cpu to every usable hart but the boot hart. */
-static void register_harts(void)
+void arch_register_harts(void)
 {
     for (unsigned i = 0; i < platform.nharts; i++) {
         const struct dt_hart *h = &platform.harts[i];
@@ -172,7 +172,6 @@ static bool start_hart(struct cpu *c)
 
 void arch_start_secondaries(void)
 {
-    register_harts();
     plic_init(&platform.plic);
     for (unsigned i = 1; i < ncpus; i++)
         start_hart(&cpus[i]);

@@ -182,6 +182,12 @@ void pmap_bootstrap(const struct platform *plat)
     pmap_activate_kernel();
 }
 
+void pmap_kernel_copy_upper(pte_t *root)
+{
+    for (unsigned i = PTES_PER_TABLE / 2; i < PTES_PER_TABLE; i++)
+        root[i] = kernel_root[i];
+}
+
 kern_return_t pmap_kernel_enter(vaddr_t va, paddr_t pa, pte_t perm)
 {
     spin_lock(&kernel_pmap_lock);

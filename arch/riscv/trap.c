@@ -10,6 +10,12 @@
 #include <kern/printf.h>
 #include <kern/backtrace.h>
 #include <kern/intr.h>
+#include <kern/syscall.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+#include <mach/exception.h>
+#include <machine/vm_param.h>
+#include <vm/vm_fault.h>
 #include <machine/asm.h>
 #include <machine/riscv.h>
 #include <machine/trap.h>
@@ -32,19 +38,19 @@ void trap_init_hart(void)
 }
 
 static const char *const exception_names[] = {
-    [EXC_INST_MISALIGNED] = "instruction address misaligned",
-    [EXC_INST_ACCESS] = "instruction access fault",
-    [EXC_ILLEGAL_INST] = "illegal instruction",
-    [EXC_BREAKPOINT] = "breakpoint",
-    [EXC_LOAD_MISALIGNED] = "load address misaligned",
-    [EXC_LOAD_ACCESS] = "load access fault",
-    [EXC_STORE_MISALIGNED] = "store address misaligned",
-    [EXC_STORE_ACCESS] = "store access fault",
-    [EXC_ECALL_U] = "environment call from U-mode",
-    [EXC_ECALL_S] = "environment call from S-mode",
-    [EXC_INST_PAGE_FAULT] = "instruction page fault",
-    [EXC_LOAD_PAGE_FAULT] = "load page fault",
-    [EXC_STORE_PAGE_FAULT] = "store page fault",
+    [CAUSE_INST_MISALIGNED] = "instruction address misaligned",
+    [CAUSE_INST_ACCESS] = "instruction access fault",
+    [CAUSE_ILLEGAL_INST] = "illegal instruction",
+    [CAUSE_BREAKPOINT] = "breakpoint",
+    [CAUSE_LOAD_MISALIGNED] = "load address misaligned",
+    [CAUSE_LOAD_ACCESS] = "load access fault",
+    [CAUSE_STORE_MISALIGNED] = "store address misaligned",
+    [CAUSE_STORE_ACCESS] = "store access fault",
+    [CAUSE_ECALL_U] = "environment call from U-mode",
+    [CAUSE_ECALL_S] = "environment call from S-mode",
+    [CAUSE_INST_PAGE_FAULT] = "instruction page fault",
+    [CAUSE_LOAD_PAGE_FAULT] = "load page fault",
+    [CAUSE_STORE_PAGE_FAULT] = "store page fault",
 };
 
 const char *trap_cause_name(uint64_t scause)
@@ -84,20 +90,20 @@ void trap_print_frame(const struct trapframe *tf)
 static bool is_memory_fault(uint64_t cause)
 {
     switch (cause) {
-    case EXC_INST_ACCESS: case EXC_LOAD_ACCESS: case EXC_STORE_ACCESS:
-    case EXC_INST_PAGE_FAULT: case EXC_LOAD_PAGE_FAULT: case EXC_STORE_PAGE_FAULT:
-    case EXC_LOAD_MISALIGNED: case EXC_STORE_MISALIGNED:
+    case CAUSE_INST_ACCESS: case CAUSE_LOAD_ACCESS: case CAUSE_STORE_ACCESS:
+    case CAUSE_INST_PAGE_FAULT: case CAUSE_LOAD_PAGE_FAULT: case CAUSE_STORE_PAGE_FAULT:
+    case CAUSE_LOAD_MISALIGNED: case CAUSE_STORE_MISALIGNED:
         return true;
     default:
         return false;
     }
 }
 
-static void interrupt(uint64_t irq)
+static void interrupt(uint64_t irq, bool from_user)
 {
     switch (irq) {
     case IRQ_S_TIMER:
-        intr_timer();
+        intr_timer(from_user);
         break;
     case IRQ_S_SOFT:
         csr_clear(sip, SIE_SSIE);
@@ -109,6 +115,39 @@ static void interrupt(uint64_t irq)
     default:
         panic("unexpected interrupt %lu", (unsigned long)irq);
     }
+}
+
+static vm_prot_t fault_type(uint64_t cause)
+{
+    switch (cause) {
+    case CAUSE_STORE_PAGE_FAULT: return VM_PROT_WRITE;
+    case CAUSE_INST_PAGE_FAULT: return VM_PROT_EXECUTE;
+    default: return VM_PROT_READ;
+    }
+}
+
+static bool is_page_fault(uint64_t cause)
+{
+    return cause == CAUSE_LOAD_PAGE_FAULT || cause == CAUSE_STORE_PAGE_FAULT ||
+           cause == CAUSE_INST_PAGE_FAULT;
+}
+
+/*
+ * A page fault on a user address while the kernel copies from or to user
+ * memory (copyin/copyout set sstatus.SUM): resolve it like a user fault.
+ * Returns true if the access may be retried.
+ */
+static bool user_fault_from_kernel(struct trapframe *tf)
+{
+    struct thread *t = current_thread();
+    if (!is_page_fault(tf->scause) || tf->stval >= USER_VA_END ||
+        !(tf->sstatus & SSTATUS_SUM) || t == NULL || t->task->map == NULL)
+        return false;
+    if (tf->sstatus & SSTATUS_SPIE)
+        intr_enable();                  /* vm_fault may sleep */
+    kern_return_t kr = vm_fault(t->task->map, tf->stval, fault_type(tf->scause));
+    intr_disable();
+    return kr == KERN_SUCCESS;
 }
 
 __noreturn static void kernel_exception(struct trapframe *tf)
@@ -130,9 +169,11 @@ void trap_kernel(struct trapframe *tf)
 {
     uint64_t cause = tf->scause;
     if (cause & SCAUSE_INTR) {
-        interrupt(cause & ~SCAUSE_INTR);
+        interrupt(cause & ~SCAUSE_INTR, false);
         return;
     }
+    if (user_fault_from_kernel(tf))
+        return;
     struct cpu *c = cpu_this();
     if (c->onfault != 0 && is_memory_fault(cause)) {
         tf->sepc = c->onfault;          /* a probe or copyin/out: report, don't die */
@@ -155,9 +196,60 @@ void trap_kernel_stack_overflow(struct trapframe *tf, uintptr_t bad_sp)
     panic_end();
 }
 
-/* Traps from user mode arrive with tasks (a later stage); until then, none can. */
+static const char *fault_what(uint64_t cause)
+{
+    switch (cause) {
+    case CAUSE_LOAD_PAGE_FAULT: case CAUSE_LOAD_ACCESS: return "read fault";
+    case CAUSE_STORE_PAGE_FAULT: case CAUSE_STORE_ACCESS: return "write fault";
+    case CAUSE_INST_PAGE_FAULT: case CAUSE_INST_ACCESS: return "instruction fetch fault";
+    default: return trap_cause_name(cause);
+    }
+}
+
+static void user_exception(struct trapframe *tf)
+{
+    uint64_t cause = tf->scause;
+    if (is_page_fault(cause)) {
+        kern_return_t kr = vm_fault(current_thread()->task->map, tf->stval, fault_type(cause));
+        if (kr != KERN_SUCCESS)
+            exception_user(EXC_BAD_ACCESS, kr, tf->sepc, tf->stval, tf->sp, fault_what(cause));
+        return;
+    }
+    switch (cause) {
+    case CAUSE_LOAD_ACCESS: case CAUSE_STORE_ACCESS: case CAUSE_INST_ACCESS:
+    case CAUSE_LOAD_MISALIGNED: case CAUSE_STORE_MISALIGNED:
+        exception_user(EXC_BAD_ACCESS, KERN_INVALID_ADDRESS, tf->sepc, tf->stval, tf->sp,
+                       fault_what(cause));
+        return;
+    case CAUSE_BREAKPOINT:
+        exception_user(EXC_BREAKPOINT, EXC_RISCV_EBREAK, tf->sepc, tf->stval, tf->sp,
+                       "breakpoint");
+        return;
+    case CAUSE_INST_MISALIGNED:
+        exception_user(EXC_BAD_INSTRUCTION, EXC_RISCV_MISALIGNED, tf->sepc, tf->stval, tf->sp,
+                       "misaligned instruction address");
+        return;
+    default:
+        exception_user(EXC_BAD_INSTRUCTION, EXC_RISCV_ILLEGAL, tf->sepc, tf->stval, tf->sp,
+                       trap_cause_name(cause));
+        return;
+    }
+}
+
+/* Every trap from user mode: a system call, a fault, or an interrupt. */
 void trap_user(struct trapframe *tf)
 {
-    panic("trap from user mode with no user tasks (scause %lx, sepc %lx)",
-          (unsigned long)tf->scause, (unsigned long)tf->sepc);
+    uint64_t cause = tf->scause;
+    if (cause & SCAUSE_INTR) {
+        interrupt(cause & ~SCAUSE_INTR, true);
+    } else if (cause == CAUSE_ECALL_U) {
+        intr_enable();
+        tf->sepc += 4;
+        const uintptr_t args[6] = { tf->a0, tf->a1, tf->a2, tf->a3, tf->a4, tf->a5 };
+        tf->a0 = syscall_dispatch((long)tf->a7, args);
+    } else {
+        intr_enable();
+        user_exception(tf);
+    }
+    thread_return_check();              /* returns with interrupts off */
 }

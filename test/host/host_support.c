@@ -6,10 +6,14 @@
 
 #include <kern/panic.h>
 #include <kern/printf.h>
+#include <machine/vm_param.h>
 #include "host_support.h"
 
 jmp_buf *host_panic_jmp;
 char host_panic_msg[256];
+
+/* phys_to_virt() of the host shim (machine/vm_param.h); vm_host.c sets it. */
+uintptr_t host_direct_map_offset;
 
 int kvprintf(const char *fmt, va_list ap)
 {

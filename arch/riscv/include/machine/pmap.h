@@ -54,6 +54,16 @@ void *pmap_map_device(paddr_t pa, size_t size);
 kern_return_t pmap_kernel_enter(vaddr_t va, paddr_t pa, pte_t perm);
 void pmap_kernel_remove(vaddr_t va);
 
+/* Copy the kernel's upper-half root entries into a new user root table. */
+void pmap_kernel_copy_upper(pte_t *root);
+
+/* The satp value of the kernel's own table (ASID 0). */
+extern uint64_t kernel_satp;
+
+/* User pmaps: zone and ASID width (arch/riscv/pmap_user.c). */
+void pmap_user_bootstrap(void);
+unsigned pmap_asid_bits(void);
+
 /* The leaf entry mapping `va` in the kernel table (or 0), for tests. */
 pte_t pmap_kernel_lookup(vaddr_t va);
 

@@ -29,19 +29,19 @@
 #define IRQ_S_TIMER         5
 #define IRQ_S_EXT           9
 
-#define EXC_INST_MISALIGNED 0
-#define EXC_INST_ACCESS     1
-#define EXC_ILLEGAL_INST    2
-#define EXC_BREAKPOINT      3
-#define EXC_LOAD_MISALIGNED 4
-#define EXC_LOAD_ACCESS     5
-#define EXC_STORE_MISALIGNED 6
-#define EXC_STORE_ACCESS    7
-#define EXC_ECALL_U         8
-#define EXC_ECALL_S         9
-#define EXC_INST_PAGE_FAULT 12
-#define EXC_LOAD_PAGE_FAULT 13
-#define EXC_STORE_PAGE_FAULT 15
+#define CAUSE_INST_MISALIGNED 0
+#define CAUSE_INST_ACCESS     1
+#define CAUSE_ILLEGAL_INST    2
+#define CAUSE_BREAKPOINT      3
+#define CAUSE_LOAD_MISALIGNED 4
+#define CAUSE_LOAD_ACCESS     5
+#define CAUSE_STORE_MISALIGNED 6
+#define CAUSE_STORE_ACCESS    7
+#define CAUSE_ECALL_U         8
+#define CAUSE_ECALL_S         9
+#define CAUSE_INST_PAGE_FAULT 12
+#define CAUSE_LOAD_PAGE_FAULT 13
+#define CAUSE_STORE_PAGE_FAULT 15
 
 /* satp */
 #define SATP_MODE_SV39      (8UL << 60)

@@ -21,6 +21,7 @@
 #define MEGAPAGE_SIZE       (1UL << 21)
 #define GIGAPAGE_SIZE       (1UL << 30)
 
+#define USER_VA_MIN         0x0000000000010000UL    /* the first 64 KiB stay unmapped */
 #define USER_VA_END         0x0000004000000000UL
 #define DIRECT_MAP_BASE     0xffffffc000000000UL
 #define DIRECT_MAP_SIZE     0x0000002000000000UL    /* 128 GiB of RAM at most */

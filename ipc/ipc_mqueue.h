@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Message queues: sending a kernel-form message to a port (blocking or
+ * timing out on a full queue) and receiving from a port or a port set
+ * (blocking or timing out on an empty one).
+ *
+ * Waiting: receivers wait on the event of the port or set they receive
+ * from; a blocked sender on the event of the port's msgcount.  A message
+ * arriving wakes one receiver of the port and one of its set; a message
+ * taken wakes one blocked sender.  Port death wakes everyone.
+ */
+#ifndef _IPC_IPC_MQUEUE_H_
+#define _IPC_IPC_MQUEUE_H_
+
+#include <mach/message.h>
+#include <kern/types.h>
+
+struct ipc_kmsg;
+struct ipc_port;
+struct ipc_space;
+
+/*
+ * Queue `kmsg` on its destination (a port with a receiver that is not the
+ * kernel).  The message is consumed whatever the outcome: on
+ * MACH_SEND_TIMED_OUT, MACH_SEND_INTERRUPTED or MACH_SEND_INVALID_DEST
+ * (the port died) it is destroyed.  A message whose destination right is
+ * send-once, or sent by the kernel (`kernel`), never waits for room.
+ */
+mach_msg_return_t ipc_mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t option,
+                                  mach_msg_timeout_t timeout_ms, bool kernel);
+
+/*
+ * Take the next message for the port or port set `name` in `space`.
+ * With `max_size` too small for it: MACH_RCV_TOO_LARGE and, with
+ * MACH_RCV_LARGE, the message stays queued and *needed gets its size;
+ * without, it is destroyed.  Other errors: MACH_RCV_INVALID_NAME,
+ * MACH_RCV_IN_SET, MACH_RCV_PORT_DIED, MACH_RCV_TIMED_OUT,
+ * MACH_RCV_INTERRUPTED.
+ */
+mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t name,
+                                     mach_msg_option_t option, mach_msg_size_t max_size,
+                                     mach_msg_timeout_t timeout_ms, struct ipc_kmsg **out,
+                                     mach_msg_size_t *needed);
+
+/*
+ * The kernel receiving on a port it holds the receive right to directly
+ * (an exception's reply port): waits, interruptibly, for one message.
+ */
+mach_msg_return_t ipc_mqueue_receive_port(struct ipc_port *port, struct ipc_kmsg **out);
+
+/* Wake every receiver and blocked sender of a port that died. */
+void ipc_mqueue_wake_all(struct ipc_port *port);
+
+#endif /* _IPC_IPC_MQUEUE_H_ */

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The scheduler (see kern/sched.h for the state machine and lock order):
+ * run queues, choosing the next thread, switching, waiting on events,
+ * timeouts, the timer tick, and each hart's idle thread.
+ */
+#include <kern/clock.h>
+#include <kern/cpu.h>
+#include <kern/panic.h>
+#include <kern/sched.h>
+#include <kern/smp.h>
+#include <kern/thread.h>
+#include <kern/task.h>
+#include <vm/pmap.h>
+
+/* ---- run queues (each under its own lock) ---- */
+
+static void buckets_init(void);
+
+void sched_init_cpu(struct cpu *c)
+{
+    static bool buckets_ready;
+    if (!buckets_ready) {
+        buckets_init();
+        buckets_ready = true;
+    }
+    spin_lock_init(&c->runq.lock, "runq");
+    for (int p = 0; p < NRQS; p++)
+        list_init(&c->runq.queues[p]);
+}
+
+static void runq_insert(struct runq *rq, struct thread *t, bool at_head)
+{
+    kassert(spin_lock_held(&rq->lock) && t->runq == NULL);
+    if (at_head)
+        list_insert_head(&rq->queues[t->sched_pri], &t->runq_link);
+    else
+        list_insert_tail(&rq->queues[t->sched_pri], &t->runq_link);
+    rq->bitmap |= 1u << t->sched_pri;
+    rq->count++;
+    t->runq = rq;
+}
+
+static void runq_remove(struct runq *rq, struct thread *t)
+{
+    kassert(spin_lock_held(&rq->lock) && t->runq == rq);
+    list_remove(&t->runq_link);
+    if (list_empty(&rq->queues[t->sched_pri]))
+        rq->bitmap &= ~(1u << t->sched_pri);
+    rq->count--;
+    t->runq = NULL;
+}
+
+/* The best priority queued (NRQS if none). */
+static int runq_best(const struct runq *rq)
+{
+    return rq->bitmap != 0 ? __builtin_ctz(rq->bitmap) : NRQS;
+}
+
+/* Take the most urgent thread off `rq` if it beats `limit` (lower is better). */
+static struct thread *runq_take(struct runq *rq, int limit)
+{
+    int p = runq_best(rq);
+    if (p >= limit)
+        return NULL;
+    struct thread *t = list_entry(list_first(&rq->queues[p]), struct thread, runq_link);
+    runq_remove(rq, t);
+    return t;
+}
+
+struct thread *current_thread(void)
+{
+    return cpu_this()->thread;
+}
+
+static bool cpu_is_idle(const struct cpu *c)
+{
+    return c->thread == NULL || c->thread->is_idle;
+}
+
+void sched_kick(struct cpu *c)
+{
+    if (c == cpu_this())
+        c->need_resched = true;
+    else
+        cpu_send_ipi(c, IPI_RESCHED);
+}
+
+/* Where a runnable thread should wait: an idle hart, else where it last ran. */
+static struct cpu *choose_cpu(struct thread *t)
+{
+    struct cpu *last = t->last_cpu != NULL && t->last_cpu->online ? t->last_cpu : cpu_this();
+    if (cpu_is_idle(last))
+        return last;
+    for (unsigned i = 0; i < ncpus; i++)
+        if (cpus[i].online && cpu_is_idle(&cpus[i]) && cpus[i].runq.count == 0)
+            return &cpus[i];
+    return last;
+}
+
+/* Queue a thread that has TH_RUN set and is on no hart.  Thread lock held. */
+static void enqueue(struct thread *t, bool at_head)
+{
+    struct cpu *c = choose_cpu(t);
+    t->started = true;
+    spin_lock(&c->runq.lock);
+    runq_insert(&c->runq, t, at_head);
+    spin_unlock(&c->runq.lock);
+    struct thread *running = c->thread;
+    if (running == NULL || running->is_idle || t->sched_pri < running->sched_pri)
+        sched_kick(c);
+}
+
+void thread_setrun(struct thread *t)
+{
+    spin_lock(&t->lock);
+    if (!(t->state & (TH_RUN | TH_WAIT | TH_SUSP | TH_HALTED))) {
+        t->state |= TH_RUN;
+        sched_update_priority(t);
+        enqueue(t, false);
+    }
+    spin_unlock(&t->lock);
+}
+
+void sched_remove_queued(struct thread *t)
+{
+    kassert(spin_lock_held(&t->lock));
+    struct runq *rq = t->runq;
+    if (rq == NULL)
+        return;
+    spin_lock(&rq->lock);
+    if (t->runq == rq) {
+        runq_remove(rq, t);
+        t->state &= ~TH_RUN;
+    }
+    spin_unlock(&rq->lock);
+}
+
+/* ---- choosing and switching ---- */
+
+/* Steal the most urgent thread from the busiest other hart, if any beats `limit`. */
+static struct thread *steal(int limit)
+{
+    struct cpu *self = cpu_this(), *victim = NULL;
+    for (unsigned i = 0; i < ncpus; i++) {
+        struct cpu *c = &cpus[i];
+        if (c != self && c->runq.count > 0 && (victim == NULL || c->runq.count > victim->runq.count))
+            victim = c;
+    }
+    if (victim == NULL || !spin_trylock(&victim->runq.lock))
+        return NULL;
+    struct thread *t = runq_take(&victim->runq, limit);
+    spin_unlock(&victim->runq.lock);
+    return t;
+}
+
+/*
+ * The thread to run next.  `self_runnable`: the current thread may go on
+ * (yield or preemption), so another is chosen only if at least as urgent.
+ */
+static struct thread *choose_next(struct thread *self, bool self_runnable)
+{
+    struct cpu *c = cpu_this();
+    int limit = self_runnable && !self->is_idle ? self->sched_pri + 1 : NRQS;
+    spin_lock(&c->runq.lock);
+    struct thread *next = runq_take(&c->runq, limit);
+    spin_unlock(&c->runq.lock);
+    if (next == NULL)
+        next = steal(limit);
+    if (next == NULL)
+        next = self_runnable ? self : c->idle_thread;
+    return next;
+}
+
+/* Switch from the current thread to `next`; returns when switched back. */
+static void switch_to(struct thread *self, struct thread *next)
+{
+    struct cpu *c = cpu_this();
+    pcb_switch_out(&self->pcb);
+    if (next->task != self->task)
+        pmap_activate(task_pmap(next->task));
+    c->switched_from = self;
+    c->thread = next;
+    c->kstack_top = next->kstack;
+    next->last_cpu = c;
+    next->quantum = SCHED_QUANTUM;
+    switch_context(&self->pcb.ctx, &next->pcb.ctx);
+    sched_dispatch();
+}
+
+/*
+ * After a switch, on the new thread: look at the thread we left, now that its
+ * registers are saved, and queue it again, or leave it blocked, or hand it to
+ * the reaper.  Interrupts are off.
+ */
+void sched_dispatch(void)
+{
+    struct cpu *c = cpu_this();
+    struct thread *old = c->switched_from;
+    c->switched_from = NULL;
+    pcb_switch_in(&c->thread->pcb);
+    if (old == NULL || old->is_idle)
+        return;
+    spin_lock(&old->lock);
+    bool halted = old->state & TH_HALTED;
+    if (old->state & (TH_WAIT | TH_SUSP | TH_HALTED))
+        old->state &= ~TH_RUN;
+    else
+        enqueue(old, false);
+    spin_unlock(&old->lock);
+    if (halted)
+        thread_deallocate(old);     /* the scheduler's reference: the reaper frees it */
+}
+
+static wait_result_t block(bool may_continue)
+{
+    struct thread *self = current_thread();
+    bool was_on = intr_disable();
+    cpu_this()->need_resched = false;
+    spin_lock(&self->lock);
+    bool runnable = !(self->state & (TH_WAIT | TH_SUSP | TH_HALTED));
+    spin_unlock(&self->lock);
+    struct thread *next = choose_next(self, runnable && may_continue);
+    if (next != self)
+        switch_to(self, next);
+    if (was_on)
+        intr_enable();
+    return self->wait_result;
+}
+
+static void timeout_cancel(struct thread *t);
+
+wait_result_t thread_block(void)
+{
+    wait_result_t r = block(true);
+    struct thread *self = current_thread();
+    if (__atomic_load_n(&self->timeout_at, __ATOMIC_RELAXED) != 0)
+        timeout_cancel(self);
+    return r;
+}
+
+void thread_yield(void)
+{
+    block(true);
+}
+
+bool sched_need_resched(void)
+{
+    return cpu_this()->need_resched;
+}
+
+/* ---- waiting on events ---- */
+
+#define EVENT_BUCKETS 64
+
+/* bucket.lock guards the list of threads waiting on events hashing there. */
+static struct event_bucket {
+    struct spinlock lock;
+    struct list waiters;
+} buckets[EVENT_BUCKETS];
+
+static void buckets_init(void)
+{
+    for (unsigned i = 0; i < EVENT_BUCKETS; i++) {
+        spin_lock_init(&buckets[i].lock, "event_bucket");
+        list_init(&buckets[i].waiters);
+    }
+}
+
+static struct event_bucket *bucket_of(event_t e)
+{
+    return &buckets[((e >> 4) ^ (e >> 12)) % EVENT_BUCKETS];
+}
+
+void assert_wait(event_t event, bool interruptible)
+{
+    struct thread *self = current_thread();
+    struct event_bucket *b = bucket_of(event);
+    spin_lock(&b->lock);
+    spin_lock(&self->lock);
+    self->state |= TH_WAIT;
+    self->wait_event = event;
+    self->wait_interruptible = interruptible;
+    self->wait_result = THREAD_AWAKENED;
+    list_insert_tail(&b->waiters, &self->wait_link);
+    spin_unlock(&self->lock);
+    spin_unlock(&b->lock);
+}
+
+/* End t's wait (bucket and thread locks held): unlink, set the result, queue it. */
+static void end_wait(struct thread *t, wait_result_t result)
+{
+    list_remove(&t->wait_link);
+    t->state &= ~TH_WAIT;
+    t->wait_event = 0;
+    t->wait_result = result;
+    if (!(t->state & (TH_RUN | TH_SUSP | TH_HALTED))) {
+        t->state |= TH_RUN;
+        sched_update_priority(t);
+        enqueue(t, false);
+    }
+}
+
+static void wakeup(event_t event, bool one)
+{
+    struct event_bucket *b = bucket_of(event);
+    spin_lock(&b->lock);
+    list_for_each_safe(&b->waiters, it, tmp) {
+        struct thread *t = list_entry(it, struct thread, wait_link);
+        if (t->wait_event != event)
+            continue;
+        spin_lock(&t->lock);
+        end_wait(t, THREAD_AWAKENED);
+        spin_unlock(&t->lock);
+        if (one)
+            break;
+    }
+    spin_unlock(&b->lock);
+}
+
+void thread_wakeup(event_t event)
+{
+    wakeup(event, false);
+}
+
+void thread_wakeup_one(event_t event)
+{
+    wakeup(event, true);
+}
+
+void clear_wait(struct thread *t, wait_result_t result, bool interrupt_only)
+{
+    for (;;) {
+        event_t e = __atomic_load_n(&t->wait_event, __ATOMIC_ACQUIRE);
+        if (e == 0)
+            return;
+        struct event_bucket *b = bucket_of(e);
+        spin_lock(&b->lock);
+        spin_lock(&t->lock);
+        bool same = t->wait_event == e && (t->state & TH_WAIT);
+        if (same && (!interrupt_only || t->wait_interruptible))
+            end_wait(t, result);
+        spin_unlock(&t->lock);
+        spin_unlock(&b->lock);
+        if (same || t->wait_event == 0)
+            return;
+    }
+}
+
+/* ---- timeouts ---- */
+
+/* timeout_lock guards timeouts (sorted by deadline) and each thread's timeout_at. */
+static struct spinlock timeout_lock = SPINLOCK_INITIALIZER("timeout");
+static struct list timeouts = LIST_INITIALIZER(timeouts);
+
+static void timeout_cancel(struct thread *t)
+{
+    spin_lock(&timeout_lock);
+    if (t->timeout_at != 0) {
+        list_remove(&t->timeout_link);
+        t->timeout_at = 0;
+    }
+    spin_unlock(&timeout_lock);
+}
+
+void thread_set_timeout(uint64_t ns)
+{
+    struct thread *self = current_thread();
+    uint64_t at = cpu_time() + ns * timebase_hz / 1000000000ULL + 1;
+    spin_lock(&timeout_lock);
+    if (self->timeout_at != 0)
+        list_remove(&self->timeout_link);
+    self->timeout_at = at;
+    struct list *pos = &timeouts;
+    list_for_each(&timeouts, it) {
+        if (list_entry(it, struct thread, timeout_link)->timeout_at > at) {
+            pos = it;
+            break;
+        }
+    }
+    list_insert_tail(pos, &self->timeout_link);    /* i.e. just before `pos` */
+    spin_unlock(&timeout_lock);
+}
+
+/* Wake every thread whose timeout has passed. */
+static void fire_timeouts(void)
+{
+    uint64_t now = cpu_time();
+    for (;;) {
+        spin_lock(&timeout_lock);
+        struct list *first = list_first(&timeouts);
+        struct thread *t = first ? list_entry(first, struct thread, timeout_link) : NULL;
+        if (t == NULL || t->timeout_at > now) {
+            spin_unlock(&timeout_lock);
+            return;
+        }
+        list_remove(&t->timeout_link);
+        t->timeout_at = 0;
+        thread_reference(t);
+        spin_unlock(&timeout_lock);
+        clear_wait(t, THREAD_TIMED_OUT, false);
+        thread_deallocate(t);
+    }
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+    assert_wait((event_t)&current_thread()->timeout_at, false);
+    thread_set_timeout(ns);
+    thread_block();
+}
+
+/* ---- priorities and the tick ---- */
+
+#define USAGE_SHIFT 8           /* cpu_usage counts ticks << 8 */
+#define USAGE_PER_PRI (4 << USAGE_SHIFT)
+
+void sched_update_priority(struct thread *t)
+{
+    uint64_t now = clock_uptime_us() / 1000000;
+    for (uint64_t n = now - t->usage_stamp; n > 0 && t->cpu_usage != 0; n--)
+        t->cpu_usage = t->cpu_usage * 5 / 8;     /* decay by 5/8 a second */
+    t->usage_stamp = now;
+    int pri = t->base_pri;
+    if (t->policy == POLICY_TIMESHARE)
+        pri += t->cpu_usage / USAGE_PER_PRI;
+    t->sched_pri = pri > MAXPRI_USER && !t->is_idle ? MAXPRI_USER : pri;
+}
+
+void sched_tick(bool from_user)
+{
+    struct cpu *c = cpu_this();
+    struct thread *t = c->thread;
+    if (c->id == 0 || !cpus[0].online)
+        fire_timeouts();
+    if (t == NULL || t->is_idle) {
+        if (c->runq.count > 0)
+            c->need_resched = true;
+        return;
+    }
+    if (from_user)
+        t->user_ticks++;
+    else
+        t->sys_ticks++;
+    spin_lock(&t->lock);
+    t->cpu_usage += 1 << USAGE_SHIFT;
+    sched_update_priority(t);
+    spin_unlock(&t->lock);
+    if (--t->quantum <= 0 || runq_best(&c->runq) < t->sched_pri)
+        c->need_resched = true;
+}
+
+/* ---- idle ---- */
+
+void sched_idle_loop(void)
+{
+    struct cpu *c = cpu_this();
+    for (;;) {
+        intr_disable();
+        if (smp_run_pending()) {
+            intr_enable();
+            continue;
+        }
+        bool work = c->runq.count > 0 || c->need_resched;
+        if (!work) {
+            for (unsigned i = 0; i < ncpus && !work; i++)
+                work = cpus[i].runq.count > 1;      /* someone else is busy: steal */
+        }
+        if (!work)
+            wfi();                  /* a pending interrupt wakes it even with SIE off */
+        intr_enable();
+        if (work)
+            thread_block();
+    }
+}

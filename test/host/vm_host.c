@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Simulated physical memory and user accesses for host tests of the VM
+ * (see vm_host.h): the page allocator of vm/vm_page.h over a malloc'd RAM
+ * and kern/buddy.c, the zones' page source, and MMU-like accesses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kern/buddy.h>
+#include <kern/zalloc.h>
+#include <machine/vm_param.h>
+#include <vm/pmap.h>
+#include <vm/vm_fault.h>
+#include <vm/vm_object.h>
+#include <vm/vm_resident.h>
+#include <vm/vm_user.h>
+#include "fake_pmap.h"
+#include "vm_host.h"
+
+static pthread_mutex_t host_page_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct buddy host_buddy;
+static long host_fail_after = -1;      /* allocations left; < 0: no limit */
+
+void vm_host_init(size_t npages)
+{
+    void *ram = aligned_alloc(PAGE_SIZE, npages * PAGE_SIZE);
+    struct vm_page *pages = calloc(npages, sizeof(struct vm_page));
+    assert_non_null(ram);
+    assert_non_null(pages);
+    host_direct_map_offset = (uintptr_t)ram - VM_HOST_RAM_BASE;
+    buddy_init(&host_buddy);
+    assert_int_equal(buddy_add_seg(&host_buddy, VM_HOST_RAM_BASE, npages, pages),
+                     KERN_SUCCESS);
+    buddy_release(&host_buddy, VM_HOST_RAM_BASE, VM_HOST_RAM_BASE + npages * PAGE_SIZE);
+    fake_pmap_set_ram(VM_HOST_RAM_BASE, npages);
+    vm_init();
+}
+
+void vm_host_fail_after(long n)
+{
+    pthread_mutex_lock(&host_page_lock);
+    host_fail_after = n;
+    pthread_mutex_unlock(&host_page_lock);
+}
+
+struct vm_page *vm_page_alloc(unsigned order)
+{
+    pthread_mutex_lock(&host_page_lock);
+    struct vm_page *pg = NULL;
+    if (host_fail_after != 0) {
+        pg = buddy_alloc(&host_buddy, order);
+        if (pg != NULL && host_fail_after > 0)
+            host_fail_after--;
+    }
+    pthread_mutex_unlock(&host_page_lock);
+    if (pg != NULL)     /* garbage, as a reused page holds */
+        memset(phys_to_virt(pg->phys), 0xa5, PAGE_SIZE << order);
+    return pg;
+}
+
+void vm_page_free(struct vm_page *page, unsigned order)
+{
+    for (size_t i = 0; i < ((size_t)1 << order); i++) {
+        if (fake_pmap_mapcount(page[i].phys) != 0) {
+            fprintf(stderr, "vm_page_free: pa 0x%llx is still mapped\n",
+                    (unsigned long long)page[i].phys);
+            abort();
+        }
+    }
+    if (page->vm_flags & VM_PAGE_TABLED) {
+        fprintf(stderr, "vm_page_free: pa 0x%llx is still in an object\n",
+                (unsigned long long)page->phys);
+        abort();
+    }
+    memset(phys_to_virt(page->phys), 0x5a, PAGE_SIZE << order);    /* poison */
+    pthread_mutex_lock(&host_page_lock);
+    buddy_free(&host_buddy, page, order);
+    pthread_mutex_unlock(&host_page_lock);
+}
+
+struct vm_page *vm_page_lookup(paddr_t pa)
+{
+    return buddy_lookup(&host_buddy, pa);
+}
+
+size_t vm_page_free_count(void)
+{
+    pthread_mutex_lock(&host_page_lock);
+    size_t n = host_buddy.free_pages;
+    pthread_mutex_unlock(&host_page_lock);
+    return n;
+}
+
+size_t vm_page_total_count(void)
+{
+    return host_buddy.total_pages;
+}
+
+void *zone_page_alloc(void)
+{
+    struct vm_page *pg = vm_page_alloc(0);
+    return pg != NULL ? phys_to_virt(pg->phys) : NULL;
+}
+
+void zone_page_free(void *page)
+{
+    vm_page_free(vm_page_lookup(virt_to_phys(page)), 0);
+}
+
+size_t vm_host_zone_in_use(const char *name)
+{
+    struct zone_info info[64];
+    size_t n = zone_info_all(info, 64);
+    for (size_t i = 0; i < n && i < 64; i++)
+        if (strcmp(info[i].name, name) == 0)
+            return info[i].in_use;
+    return 0;
+}
+
+void vm_host_check_clean(size_t free_baseline)
+{
+    assert_int_equal(vm_object_total_count(), 0);
+    assert_int_equal(vm_page_resident_total(), 0);
+    assert_int_equal(vm_host_zone_in_use("vm_object"), 0);
+    assert_int_equal(vm_host_zone_in_use("vm_map"), 0);
+    assert_int_equal(vm_host_zone_in_use("vm_map_entry"), 0);
+    assert_int_equal(vm_host_zone_in_use("vm_map_copy"), 0);
+    assert_int_equal(vm_page_free_count(), free_baseline);
+}
+
+kern_return_t vm_host_access(vm_map_t map, vaddr_t va, vm_prot_t type, paddr_t *pa)
+{
+    vm_prot_t prot;
+    if (pmap_extract(map->pmap, va, pa, &prot) && (prot & type) == type)
+        return KERN_SUCCESS;
+    kern_return_t kr = vm_fault(map, va, type);
+    if (kr != KERN_SUCCESS)
+        return kr;
+    if (!pmap_extract(map->pmap, va, pa, &prot) || (prot & type) != type)
+        fail_msg("vm_fault(0x%lx, %d) succeeded but the access is still refused",
+                 (unsigned long)va, type);
+    return KERN_SUCCESS;
+}
+
+static kern_return_t host_copy(vm_map_t map, vaddr_t va, char *buf, size_t len,
+                               vm_prot_t type)
+{
+    while (len > 0) {
+        size_t off = va & PAGE_MASK, n = MIN(len, PAGE_SIZE - off);
+        paddr_t pa;
+        kern_return_t kr = vm_host_access(map, va, type, &pa);
+        if (kr != KERN_SUCCESS)
+            return kr;
+        char *p = (char *)phys_to_virt(pa) + off;
+        if (type == VM_PROT_WRITE)
+            memcpy(p, buf, n);
+        else
+            memcpy(buf, p, n);
+        va += n;
+        buf += n;
+        len -= n;
+    }
+    return KERN_SUCCESS;
+}
+
+kern_return_t vm_host_write(vm_map_t map, vaddr_t va, const void *buf, size_t len)
+{
+    return host_copy(map, va, (char *)(uintptr_t)buf, len, VM_PROT_WRITE);
+}
+
+kern_return_t vm_host_read(vm_map_t map, vaddr_t va, void *buf, size_t len)
+{
+    return host_copy(map, va, buf, len, VM_PROT_READ);
+}
+
+kern_return_t vm_host_fill(vm_map_t map, vaddr_t va, uint8_t byte)
+{
+    paddr_t pa;
+    kern_return_t kr = vm_host_access(map, va, VM_PROT_WRITE, &pa);
+    if (kr == KERN_SUCCESS)
+        memset(phys_to_virt(pa), byte, PAGE_SIZE);
+    return kr;
+}
+
+bool vm_host_page_is(vm_map_t map, vaddr_t va, uint8_t byte)
+{
+    paddr_t pa;
+    if (vm_host_access(map, va, VM_PROT_READ, &pa) != KERN_SUCCESS)
+        return false;
+    const uint8_t *p = phys_to_virt(pa);
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        if (p[i] != byte)
+            return false;
+    return true;
+}
+
+vm_map_t vm_host_map_create(void)
+{
+    pmap_t pmap = pmap_create();
+    vm_map_t map = vm_map_create(pmap, VM_HOST_MIN, VM_HOST_MAX);
+    assert_non_null(map);
+    return map;
+}
+
+void vm_host_map_destroy(vm_map_t map)
+{
+    pmap_t pmap = map->pmap;
+    vm_map_deallocate(map);
+    pmap_destroy(pmap);
+}
+
+kern_return_t vm_host_map_fork(vm_map_t parent, vm_map_t *child)
+{
+    pmap_t pmap = pmap_create();
+    kern_return_t kr = vm_map_fork(parent, pmap, child);
+    if (kr != KERN_SUCCESS)
+        pmap_destroy(pmap);
+    return kr;
+}
+
+/* Map locked: the structural invariants of the entry list. */
+static void check_entries(vm_map_t map)
+{
+    size_t n = 0;
+    vm_size_t size = 0;
+    struct vm_map_entry *prev = NULL;
+    list_for_each(&map->entries, it) {
+        struct vm_map_entry *e = list_entry(it, struct vm_map_entry, link);
+        if (e->start >= e->end || ((e->start | e->end) & PAGE_MASK) != 0 ||
+            e->start < map->min || e->end > map->max)
+            fail_msg("entry [0x%lx, 0x%lx) is malformed", e->start, e->end);
+        if (prev != NULL && prev->end > e->start)
+            fail_msg("entries overlap or are unsorted at 0x%lx", e->start);
+        if (prev != NULL && vm_map_entry_mergeable(prev, e))
+            fail_msg("mergeable neighbours left at 0x%lx", e->start);
+        if ((e->protection & ~e->max_protection) != 0)
+            fail_msg("protection beyond maximum at 0x%lx", e->start);
+        if ((e->needs_copy && e->object == NULL) || (e->needs_copy && e->is_shared))
+            fail_msg("bad needs_copy at 0x%lx", e->start);
+        n++;
+        size += e->end - e->start;
+        prev = e;
+    }
+    assert_int_equal(n, map->nentries);
+    assert_int_equal(size, map->size);
+}
+
+/* Map locked: translation `t` agrees with the entries and objects. */
+static void check_translation(vm_map_t map, const struct fake_translation *t)
+{
+    struct vm_map_entry *e;
+    if (!vm_map_lookup_entry(map, t->va, &e))
+        fail_msg("translation of 0x%lx outside every entry", t->va);
+    if ((t->prot & ~e->protection) != 0 || e->object == NULL)
+        fail_msg("translation of 0x%lx beyond its entry (prot %d > %d)", t->va,
+                 t->prot, e->protection);
+    struct vm_object *top = e->object, *last;
+    mutex_lock(&top->lock);
+    struct vm_page *p = vm_object_chain_lookup(top, e->offset + (t->va - e->start), &last);
+    bool in_top = p != NULL && p->object == top;
+    paddr_t pa = p != NULL ? p->phys : 0;
+    vm_object_chain_unlock(top, last);
+    if (p == NULL || pa != t->pa)
+        fail_msg("translation of 0x%lx maps a page its object does not resolve to", t->va);
+    if ((t->prot & VM_PROT_WRITE) && (!in_top || e->needs_copy))
+        fail_msg("translation of 0x%lx is writable but copy-on-write", t->va);
+    if (e->is_shared && !in_top)
+        fail_msg("shared entry at 0x%lx maps a shadow's page", t->va);
+}
+
+void vm_host_check_map(vm_map_t map)
+{
+    size_t max = pmap_resident_count(map->pmap) + 1;
+    struct fake_translation *t = malloc(max * sizeof(*t));
+    mutex_lock(&map->lock);
+    check_entries(map);
+    size_t n = fake_pmap_snapshot(map->pmap, t, max);
+    assert_true(n <= max);
+    for (size_t i = 0; i < n; i++)
+        check_translation(map, &t[i]);
+    mutex_unlock(&map->lock);
+    free(t);
+}
+
+size_t vm_host_regions(vm_map_t map, struct vm_host_region *out, size_t max)
+{
+    size_t n = 0;
+    vaddr_t addr = 0;
+    for (;;) {
+        struct vm_host_region r;
+        kern_return_t kr = vm_region(map, &addr, &r.size, &r.prot, &r.max_prot,
+                                     &r.inherit, &r.shared, &r.offset);
+        if (kr == KERN_NO_SPACE)
+            return n;
+        assert_int_equal(kr, KERN_SUCCESS);
+        r.start = addr;
+        if (n < max)
+            out[n] = r;
+        n++;
+        addr += r.size;
+    }
+}
+
+void vm_host_assert_regions(vm_map_t map, const struct vm_host_region *expect, size_t n)
+{
+    struct vm_host_region got[256];
+    size_t m = vm_host_regions(map, got, 256);
+    assert_int_equal(m, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(got[i].start, expect[i].start);
+        assert_int_equal(got[i].size, expect[i].size);
+        assert_int_equal(got[i].prot, expect[i].prot);
+        assert_int_equal(got[i].max_prot, expect[i].max_prot);
+        assert_int_equal(got[i].inherit, expect[i].inherit);
+        assert_int_equal(got[i].shared, expect[i].shared);
+        assert_int_equal(got[i].offset, expect[i].offset);
+    }
+}

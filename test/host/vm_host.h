@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated physical memory and user accesses for host tests of the VM
+ * (test/host/vm_host.c).
+ *
+ * "RAM" is a malloc'd array described by real struct vm_page descriptors
+ * under kern/buddy.c; vm_page_alloc/free/lookup and the zones' page source
+ * run on it, and phys_to_virt() points into it.  New pages are filled with
+ * garbage and freed pages poisoned, so a missed zero fill or a use after
+ * free shows.  Freeing a page that a (fake) pmap still maps aborts.
+ */
+#ifndef _TEST_VM_HOST_H_
+#define _TEST_VM_HOST_H_
+
+#include <kern/types.h>
+#include <mach/vm_prot.h>
+#include <vm/vm_map.h>
+
+#define VM_HOST_RAM_BASE    0x80000000UL
+#define VM_HOST_MIN         0x10000UL           /* the test maps' range */
+#define VM_HOST_MAX         0x4000000000UL
+
+/* Set up `npages` of RAM and the VM system (vm_init).  Once per process. */
+void vm_host_init(size_t npages);
+
+/*
+ * Let the next `n` page allocations succeed, then fail every one until
+ * called again with n < 0 (which never fails).
+ */
+void vm_host_fail_after(long n);
+
+/* Elements in use in the zone called `name` (0 if there is none). */
+size_t vm_host_zone_in_use(const char *name);
+
+/*
+ * Check, with cmocka asserts, that the VM holds nothing: free pages are
+ * back to `free_baseline`, no object, resident page, map, entry or copy.
+ */
+void vm_host_check_clean(size_t free_baseline);
+
+/*
+ * A user access, as the MMU and trap handler would do it: look the page up
+ * in map->pmap; if it is missing or does not allow `type`, call vm_fault
+ * and look again (which must then succeed).  Returns vm_fault's error, or
+ * KERN_SUCCESS with the frame in *pa.
+ */
+kern_return_t vm_host_access(vm_map_t map, vaddr_t va, vm_prot_t type, paddr_t *pa);
+
+/* Byte copies through vm_host_access(). */
+kern_return_t vm_host_write(vm_map_t map, vaddr_t va, const void *buf, size_t len);
+kern_return_t vm_host_read(vm_map_t map, vaddr_t va, void *buf, size_t len);
+
+/* Fill the page at va with `byte` / check it holds `byte` everywhere. */
+kern_return_t vm_host_fill(vm_map_t map, vaddr_t va, uint8_t byte);
+bool vm_host_page_is(vm_map_t map, vaddr_t va, uint8_t byte);
+
+/*
+ * Check every invariant of the map (vm/vm_map.h) and of its translations
+ * (vm/vm_fault.h): each lies in an entry, within its protection, maps the
+ * page the entry's object chain resolves that address to, and allows
+ * writing only to a page of the top object of an entry not needs_copy.
+ * Fails the test (cmocka) on the first violation.
+ */
+void vm_host_check_map(vm_map_t map);
+
+/* A region as vm_region() reports it. */
+struct vm_host_region {
+    vaddr_t start;
+    vm_size_t size;
+    vm_prot_t prot, max_prot;
+    vm_inherit_t inherit;
+    bool shared;
+    vm_offset_t offset;
+};
+
+/* All regions of the map through vm_region(); returns how many. */
+size_t vm_host_regions(vm_map_t map, struct vm_host_region *out, size_t max);
+
+/* Fail unless the map's regions are exactly `n` of `expect`. */
+void vm_host_assert_regions(vm_map_t map, const struct vm_host_region *expect, size_t n);
+
+/* A new map over a new fake pmap, [VM_HOST_MIN, VM_HOST_MAX). */
+vm_map_t vm_host_map_create(void);
+
+/* Drop the map (last reference) and destroy its pmap. */
+void vm_host_map_destroy(vm_map_t map);
+
+/* Fork through vm_map_fork with a new pmap (destroyed again on failure). */
+kern_return_t vm_host_map_fork(vm_map_t parent, vm_map_t *child);
+
+#endif /* _TEST_VM_HOST_H_ */

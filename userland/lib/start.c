@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+/* From _start to main(): TLS, constructors, the task's own port, exit. */
+#include <picolibc.h>
+#include <picotls.h>
+#include <stdlib.h>
+#include <mach.h>
+
+extern char __tls_base[];
+extern void __libc_init_array(void);
+int main(int argc, char **argv);
+void __rvmach_start(int argc, char **argv, mach_port_t host_priv, uintptr_t mods,
+                    size_t mods_size);
+
+mach_port_t __mach_task_self_;
+mach_port_t rvmach_host_priv;
+const void *rvmach_bootmods;
+size_t rvmach_bootmods_size;
+
+void __rvmach_start(int argc, char **argv, mach_port_t host_priv, uintptr_t mods,
+                    size_t mods_size)
+{
+    _set_tls(__tls_base);               /* the main thread uses .tdata/.tbss in place */
+    __mach_task_self_ = mach_task_self_trap();
+    rvmach_host_priv = host_priv;
+    rvmach_bootmods = (const void *)mods;
+    rvmach_bootmods_size = mods_size;
+    __libc_init_array();
+    exit(main(argc, argv));
+}

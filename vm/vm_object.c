@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vm_object (vm/vm_object.h): internal objects, reference counts, shadow
+ * objects for copy-on-write and the collapse that keeps their chains short.
+ */
+#include <kern/panic.h>
+#include <kern/zalloc.h>
+#include <machine/vm_param.h>
+#include <vm/pmap.h>
+#include <vm/vm_object.h>
+#include <vm/vm_resident.h>
+
+static struct zone vm_object_zone;
+static size_t vm_object_count;      /* live objects (atomic) */
+
+void vm_object_init(void)
+{
+    zone_init(&vm_object_zone, "vm_object", sizeof(struct vm_object));
+}
+
+struct vm_object *vm_object_allocate(vm_size_t size)
+{
+    kassert(size > 0 && IS_ALIGNED(size, PAGE_SIZE));
+    struct vm_object *object = zalloc(&vm_object_zone);
+    if (object == NULL)
+        return NULL;
+    mutex_init(&object->lock, "vm_object");
+    object->ref_count = 1;
+    object->resident_count = 0;
+    list_init(&object->memq);
+    object->shadow = NULL;
+    object->shadow_offset = 0;
+    object->one_mapping = true;
+    object->internal = true;
+    object->size = size;
+    __atomic_fetch_add(&vm_object_count, 1, __ATOMIC_RELAXED);
+    return object;
+}
+
+static void vm_object_free(struct vm_object *object)
+{
+    kassert(object->resident_count == 0 && object->shadow == NULL);
+    zfree(&vm_object_zone, object);
+    __atomic_fetch_sub(&vm_object_count, 1, __ATOMIC_RELAXED);
+}
+
+void vm_object_reference(struct vm_object *object)
+{
+    mutex_lock(&object->lock);
+    kassert(object->ref_count > 0);
+    object->ref_count++;
+    mutex_unlock(&object->lock);
+}
+
+/* Object locked: free every resident page. */
+static void vm_object_free_pages(struct vm_object *object)
+{
+    list_for_each_safe(&object->memq, it, tmp)
+        vm_page_release(list_entry(it, struct vm_page, listq));
+}
+
+void vm_object_deallocate(struct vm_object *object)
+{
+    while (object != NULL) {
+        mutex_lock(&object->lock);
+        kassert(object->ref_count > 0);
+        if (--object->ref_count > 0) {
+            mutex_unlock(&object->lock);
+            return;
+        }
+        /* The last reference: nobody else can find the object now. */
+        struct vm_object *shadow = object->shadow;
+        object->shadow = NULL;
+        vm_object_free_pages(object);
+        mutex_unlock(&object->lock);
+        vm_object_free(object);
+        object = shadow;            /* drop the reference it held */
+    }
+}
+
+kern_return_t vm_object_shadow(struct vm_object **object, vm_offset_t *offset,
+                               vm_size_t size)
+{
+    struct vm_object *source = *object;
+    mutex_lock(&source->lock);
+    bool alone = source->ref_count == 1;
+    mutex_unlock(&source->lock);
+    if (alone)                  /* only the caller sees it: no copy needed */
+        return KERN_SUCCESS;
+    struct vm_object *result = vm_object_allocate(size);
+    if (result == NULL)
+        return KERN_RESOURCE_SHORTAGE;
+    mutex_lock(&source->lock);
+    source->one_mapping = false;    /* the shadow reaches the same offsets */
+    mutex_unlock(&source->lock);
+    result->shadow = source;    /* the caller's reference moves here */
+    result->shadow_offset = *offset;
+    *object = result;
+    *offset = 0;
+    return KERN_SUCCESS;
+}
+
+/*
+ * Both locked; `backing` is top's shadow and top holds its only reference.
+ * Move up the pages top lacks inside its window, free the others.
+ */
+static void vm_object_collapse_pages(struct vm_object *top, struct vm_object *backing)
+{
+    vm_offset_t base = top->shadow_offset;
+    list_for_each_safe(&backing->memq, it, tmp) {
+        struct vm_page *p = list_entry(it, struct vm_page, listq);
+        bool inside = p->offset >= base && p->offset - base < top->size;
+        if (inside && vm_page_resident_lookup(top, p->offset - base) == NULL)
+            vm_page_rename(p, top, p->offset - base);
+        else
+            vm_page_release(p);     /* hidden by top's page, or out of reach */
+    }
+}
+
+/*
+ * `object` and its shadow `backing` locked, `object` holding the only
+ * reference to `backing`: fold backing into object and free it.
+ */
+static void vm_object_collapse_one(struct vm_object *object, struct vm_object *backing)
+{
+    vm_object_collapse_pages(object, backing);
+    object->shadow = backing->shadow;       /* backing's reference moves up */
+    object->shadow_offset += backing->shadow_offset;
+    backing->shadow = NULL;
+    backing->ref_count = 0;
+    mutex_unlock(&backing->lock);
+    vm_object_free(backing);
+}
+
+void vm_object_collapse(struct vm_object *object)
+{
+    kassert(mutex_held(&object->lock));
+    /*
+     * Walk down the chain, keeping each object locked (the fault's lock
+     * order), and fold every object referenced only by the one above it
+     * into that one: the one above may itself be shared; what its
+     * referencers see does not change.
+     */
+    struct vm_object *o = object;
+    for (;;) {
+        struct vm_object *backing = o->shadow;
+        if (backing == NULL)
+            break;
+        mutex_lock(&backing->lock);
+        if (backing->internal && backing->ref_count == 1)
+            vm_object_collapse_one(o, backing);
+        else
+            o = backing;
+    }
+    if (o != object)
+        vm_object_chain_unlock(object->shadow, o);
+}
+
+bool vm_object_reference_shared(struct vm_object *object)
+{
+    mutex_lock(&object->lock);
+    kassert(object->ref_count > 0);
+    object->ref_count++;
+    object->one_mapping = false;
+    bool shadowed = object->shadow != NULL;
+    mutex_unlock(&object->lock);
+    return shadowed;
+}
+
+void vm_object_reference_copy(struct vm_object *object)
+{
+    mutex_lock(&object->lock);
+    kassert(object->ref_count > 0);
+    vm_object_collapse(object);
+    object->ref_count++;
+    object->one_mapping = false;
+    mutex_unlock(&object->lock);
+}
+
+void vm_object_range_unmapped(struct vm_object *object, vm_offset_t offset,
+                              vm_size_t size)
+{
+    mutex_lock(&object->lock);
+    if (object->one_mapping)
+        vm_object_page_remove(object, offset, offset + size);
+    mutex_unlock(&object->lock);
+}
+
+void vm_object_page_remove(struct vm_object *object, vm_offset_t start,
+                           vm_offset_t end)
+{
+    kassert(mutex_held(&object->lock));
+    /* Whichever is shorter: the range, page by page, or the resident list. */
+    if ((end - start) / PAGE_SIZE < object->resident_count) {
+        for (vm_offset_t o = start; o < end; o += PAGE_SIZE) {
+            struct vm_page *p = vm_page_resident_lookup(object, o);
+            if (p != NULL)
+                vm_page_release(p);
+        }
+        return;
+    }
+    list_for_each_safe(&object->memq, it, tmp) {
+        struct vm_page *p = list_entry(it, struct vm_page, listq);
+        if (p->offset >= start && p->offset < end)
+            vm_page_release(p);
+    }
+}
+
+struct vm_page *vm_object_chain_lookup(struct vm_object *top, vm_offset_t offset,
+                                       struct vm_object **found_in)
+{
+    kassert(mutex_held(&top->lock));
+    struct vm_object *object = top;
+    for (;;) {
+        struct vm_page *p = vm_page_resident_lookup(object, offset);
+        if (p != NULL || object->shadow == NULL) {
+            *found_in = object;
+            return p;
+        }
+        offset += object->shadow_offset;
+        object = object->shadow;
+        mutex_lock(&object->lock);
+    }
+}
+
+void vm_object_chain_unlock(struct vm_object *top, struct vm_object *last)
+{
+    for (struct vm_object *o = top;;) {
+        struct vm_object *next = o->shadow;     /* read before letting go */
+        mutex_unlock(&o->lock);
+        if (o == last)
+            return;
+        o = next;
+    }
+}
+
+void vm_object_read_page(struct vm_object *object, vm_offset_t offset, paddr_t dst)
+{
+    struct vm_object *found;
+    mutex_lock(&object->lock);
+    struct vm_page *p = vm_object_chain_lookup(object, offset, &found);
+    if (p != NULL)
+        pmap_copy_page(p->phys, dst);
+    else
+        pmap_zero_page(dst);
+    vm_object_chain_unlock(object, found);
+}
+
+/*
+ * `copy` (new, unseen by others) takes a copy of each page of `src` (a
+ * locked object `delta` bytes below the copy's offset 0 in the chain) that
+ * falls in [0, copy->size) and that `copy` lacks.  False if memory ran out.
+ */
+static bool vm_object_copy_level(struct vm_object *copy, struct vm_object *src,
+                                 vm_offset_t delta)
+{
+    list_for_each(&src->memq, it) {
+        struct vm_page *p = list_entry(it, struct vm_page, listq);
+        if (p->offset < delta || p->offset - delta >= copy->size ||
+            vm_page_resident_lookup(copy, p->offset - delta) != NULL)
+            continue;
+        struct vm_page *np = vm_page_grab();
+        if (np == NULL)
+            return false;
+        pmap_copy_page(p->phys, np->phys);
+        vm_page_insert(np, copy, p->offset - delta);
+    }
+    return true;
+}
+
+kern_return_t vm_object_copy_slowly(struct vm_object *src, vm_offset_t offset,
+                                    vm_size_t size, struct vm_object **result)
+{
+    struct vm_object *copy = vm_object_allocate(size);
+    if (copy == NULL)
+        return KERN_RESOURCE_SHORTAGE;
+    mutex_lock(&copy->lock);            /* new: no order with src's chain */
+    mutex_lock(&src->lock);
+    struct vm_object *o = src;
+    vm_offset_t delta = offset;         /* copy offset 0 is o's offset delta */
+    bool ok = vm_object_copy_level(copy, o, delta);
+    while (ok && o->shadow != NULL) {   /* top down: upper pages hide lower */
+        delta += o->shadow_offset;
+        o = o->shadow;
+        mutex_lock(&o->lock);
+        ok = vm_object_copy_level(copy, o, delta);
+    }
+    vm_object_chain_unlock(src, o);
+    mutex_unlock(&copy->lock);
+    if (!ok) {
+        vm_object_deallocate(copy);
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    *result = copy;
+    return KERN_SUCCESS;
+}
+
+unsigned vm_object_chain_length(struct vm_object *object)
+{
+    unsigned n = 0;
+    if (object == NULL)
+        return 0;
+    mutex_lock(&object->lock);
+    struct vm_object *o = object;
+    for (;; o = o->shadow) {
+        n++;
+        if (o->shadow == NULL)
+            break;
+        mutex_lock(&o->shadow->lock);
+    }
+    vm_object_chain_unlock(object, o);
+    return n;
+}
+
+size_t vm_object_resident_count(struct vm_object *object)
+{
+    mutex_lock(&object->lock);
+    size_t n = object->resident_count;
+    mutex_unlock(&object->lock);
+    return n;
+}
+
+size_t vm_object_total_count(void)
+{
+    return __atomic_load_n(&vm_object_count, __ATOMIC_RELAXED);
+}
