@@ -32,7 +32,7 @@ set(MIG_DEFS_DEPS ${CMAKE_SOURCE_DIR}/include/mach/std_types.defs
                   ${CMAKE_SOURCE_DIR}/include/mach/mach_types.defs)
 set(KERNEL_MIG_DIR ${CMAKE_BINARY_DIR}/mig/kernel)
 file(MAKE_DIRECTORY ${KERNEL_MIG_DIR})
-foreach(defs mach mach_port mach_host rvmach_host)
+foreach(defs mach mach_port mach_host rvmach_host rvmach_device)
   set(out ${KERNEL_MIG_DIR}/${defs}Server.c)
   add_custom_command(
       OUTPUT ${out}

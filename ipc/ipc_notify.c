@@ -20,10 +20,18 @@ void ipc_notify_bootstrap(void)
     zone_init(&dnrequest_zone, "ipc_dnrequest", sizeof(struct ipc_dnrequest));
 }
 
-/* A kernel-form message to the send-once right `notify`; NULL if no memory. */
+/*
+ * A kernel-form message to the send-once right `notify`; NULL if the port
+ * is dead (the right is simply released: a notice to a dead port, which
+ * would itself be destroyed, must not beget another) or memory is out.
+ */
 static struct ipc_kmsg *notification(struct ipc_port *notify, mach_msg_id_t id,
                                      mach_msg_size_t size)
 {
+    if (!__atomic_load_n(&notify->active, __ATOMIC_ACQUIRE)) {
+        ipc_port_release_sonce_consumed(notify);
+        return NULL;
+    }
     struct ipc_kmsg *k = ipc_kmsg_alloc(size);
     if (k == NULL) {
         ipc_port_release_sonce_consumed(notify);   /* the notice is lost; no leak */
@@ -97,6 +105,8 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
     struct ipc_kmsg *k = notification(notify, MACH_NOTIFY_PORT_DESTROYED,
                                       sizeof(mach_msg_header_t) + 12);
     if (k == NULL) {
+        spin_lock(&port->lock);
+        port->pdrequest = NULL;
         spin_lock(&port->lock);
         ipc_port_destroy(port);         /* no notice possible: the port dies */
         return;
@@ -196,10 +206,17 @@ void ipc_notify_dead_names(struct ipc_port *port, struct list *requests)
         list_remove(l);
         struct ipc_dnrequest *rq = list_entry(l, struct ipc_dnrequest, port_link);
         /* Unhook it from the entry if the name still refers to it. */
+        /*
+         * As in Mach, the notification carries a user reference to the dead
+         * name: the receiver deallocates the name once for the notification.
+         */
         spin_lock(&rq->space->lock);
         struct ipc_entry *e = ipc_entry_lookup(rq->space, rq->name);
-        if (e != NULL && e->dnrequest == rq)
+        if (e != NULL && e->dnrequest == rq) {
             e->dnrequest = NULL;
+            if (e->urefs < MACH_PORT_UREFS_MAX)
+                e->urefs++;
+        }
         spin_unlock(&rq->space->lock);
         notify_word(rq->notify, MACH_NOTIFY_DEAD_NAME, MACH_MSG_TYPE_PORT_NAME, rq->name);
         ipc_space_release(rq->space);

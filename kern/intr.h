@@ -21,6 +21,10 @@ kern_return_t intr_register(unsigned irq, struct cpu *target,
                             intr_handler_t handler, void *arg);
 void intr_unregister(unsigned irq);
 
+/* Stop / resume delivery of a registered line (the registration stays). */
+void intr_mask(unsigned irq);
+void intr_unmask(unsigned irq);
+
 /* How many times line `irq` has been handled. */
 uint64_t intr_count(unsigned irq);
 

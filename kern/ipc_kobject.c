@@ -21,9 +21,11 @@ boolean_t mach_server(mach_msg_header_t *in, mach_msg_header_t *out);
 boolean_t mach_port_server(mach_msg_header_t *in, mach_msg_header_t *out);
 boolean_t mach_host_server(mach_msg_header_t *in, mach_msg_header_t *out);
 boolean_t rvmach_host_server(mach_msg_header_t *in, mach_msg_header_t *out);
+boolean_t rvmach_device_server(mach_msg_header_t *in, mach_msg_header_t *out);
 
 static const mig_server_t servers[] = {
     mach_server, mach_port_server, mach_host_server, rvmach_host_server,
+    rvmach_device_server,
 };
 
 /* No kernel reply is larger than this (the .defs keep inline replies small). */

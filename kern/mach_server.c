@@ -221,27 +221,54 @@ kern_return_t S_thread_set_special_port(thread_t thread, int32_t which, ipc_port
 
 /* ---- virtual memory ---- */
 
+/*
+ * Mach rounds the range of vm_allocate, vm_deallocate, vm_protect and
+ * vm_inherit out to whole pages; the VM layer itself takes only aligned
+ * ranges.  False if the range wraps.
+ */
+static bool round_range(vm_address_t *addr, vm_size_t *size)
+{
+    vm_address_t start = ROUND_DOWN(*addr, PAGE_SIZE);
+    vm_address_t end = *addr + *size;
+    if (end < *addr || end > UINTPTR_MAX - PAGE_SIZE)
+        return false;
+    *size = ROUND_UP(end, PAGE_SIZE) - start;
+    *addr = start;
+    return true;
+}
+
 kern_return_t S_vm_allocate(vm_map_t map, vm_address_t *addr, vm_size_t size, boolean_t anywhere)
 {
     if (map == NULL)
         return KERN_INVALID_ARGUMENT;
+    vm_address_t start = anywhere ? 0 : *addr;
+    if (size == 0 || !round_range(&start, &size))
+        return KERN_INVALID_ARGUMENT;
+    if (!anywhere)
+        *addr = start;
     return vm_allocate(map, addr, size, anywhere != 0);
 }
 
 kern_return_t S_vm_deallocate(vm_map_t map, vm_address_t addr, vm_size_t size)
 {
-    return map != NULL ? vm_deallocate(map, addr, size) : KERN_INVALID_ARGUMENT;
+    if (map == NULL || !round_range(&addr, &size))
+        return KERN_INVALID_ARGUMENT;
+    return size == 0 ? KERN_SUCCESS : vm_deallocate(map, addr, size);
 }
 
 kern_return_t S_vm_protect(vm_map_t map, vm_address_t addr, vm_size_t size,
                            boolean_t set_max, vm_prot_t prot)
 {
-    return map != NULL ? vm_protect(map, addr, size, set_max != 0, prot) : KERN_INVALID_ARGUMENT;
+    if (map == NULL || !round_range(&addr, &size))
+        return KERN_INVALID_ARGUMENT;
+    return vm_protect(map, addr, size, set_max != 0, prot);
 }
 
 kern_return_t S_vm_inherit(vm_map_t map, vm_address_t addr, vm_size_t size, vm_inherit_t inh)
 {
-    return map != NULL ? vm_inherit(map, addr, size, inh) : KERN_INVALID_ARGUMENT;
+    if (map == NULL || !round_range(&addr, &size))
+        return KERN_INVALID_ARGUMENT;
+    return vm_inherit(map, addr, size, inh);
 }
 
 kern_return_t S_vm_read(vm_map_t map, vm_address_t addr, vm_size_t size, vm_offset_t *data,

@@ -10,6 +10,7 @@
 
 #include <mach/mach_types.h>
 #include <mach/mig_errors.h>
+#include <mach/rvmach_device.h>
 
 struct ipc_port;
 typedef struct ipc_port *ipc_port_t;
@@ -111,5 +112,15 @@ kern_return_t S_host_kernel_stats(host_t host, stats_array_t stats,
                                   mach_msg_type_number_t *statsCnt);
 kern_return_t S_host_tasks(host_t host_priv, task_array_t *tasks,
                            mach_msg_type_number_t *tasksCnt);
+
+/* rvmach_device.defs */
+kern_return_t S_device_info(host_t host_priv, device_info_t *info);
+kern_return_t S_device_map(host_t host_priv, vm_map_t task, vm_offset_t phys, vm_size_t size,
+                           vm_address_t *addr);
+kern_return_t S_device_intr_attach(host_t host_priv, task_t task, uint32_t irq, ipc_port_t port);
+kern_return_t S_device_intr_ack(host_t host_priv, uint32_t irq);
+kern_return_t S_device_intr_detach(host_t host_priv, uint32_t irq);
+kern_return_t S_device_dma_alloc(host_t host_priv, vm_map_t task, vm_size_t size,
+                                 vm_address_t *addr, vm_offset_t *phys);
 
 #endif /* _KERN_MIG_SERVERS_H_ */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Tasks: creation (with inherited memory), suspension, termination, reaping. */
 #include <kern/cpu.h>
+#include <kern/device.h>
 #include <kern/ipc_tt.h>
 #include <kern/kmem.h>
 #include <ipc/ipc_port.h>
@@ -243,6 +244,7 @@ kern_return_t task_resume(struct task *task)
 
 void task_reap(struct task *task)
 {
+    device_task_terminated(task);
     ipc_task_terminate(task);
     struct vm_map *map = task->map;
     task->map = NULL;

@@ -4,6 +4,7 @@
  * objects for copy-on-write and the collapse that keeps their chains short.
  */
 #include <kern/panic.h>
+#include <kern/sched.h>
 #include <kern/zalloc.h>
 #include <machine/vm_param.h>
 #include <vm/pmap.h>
@@ -30,6 +31,8 @@ struct vm_object *vm_object_allocate(vm_size_t size)
     list_init(&object->memq);
     object->shadow = NULL;
     object->shadow_offset = 0;
+    list_init(&object->shadowers);
+    list_init(&object->shadow_link);
     object->one_mapping = true;
     object->internal = true;
     object->size = size;
@@ -40,6 +43,7 @@ struct vm_object *vm_object_allocate(vm_size_t size)
 static void vm_object_free(struct vm_object *object)
 {
     kassert(object->resident_count == 0 && object->shadow == NULL);
+    kassert(list_empty(&object->shadowers));
     zfree(&vm_object_zone, object);
     __atomic_fetch_sub(&vm_object_count, 1, __ATOMIC_RELAXED);
 }
@@ -59,21 +63,51 @@ static void vm_object_free_pages(struct vm_object *object)
         vm_page_release(list_entry(it, struct vm_page, listq));
 }
 
+static bool vm_object_collapse_into_shadower(struct vm_object *backing);
+
 void vm_object_deallocate(struct vm_object *object)
 {
+    struct vm_object *dead = NULL;  /* died; still on object->shadowers */
     while (object != NULL) {
         mutex_lock(&object->lock);
+        if (dead != NULL) {         /* nobody can find it any more */
+            list_remove(&dead->shadow_link);
+            vm_object_free(dead);
+            dead = NULL;
+        }
         kassert(object->ref_count > 0);
         if (--object->ref_count > 0) {
-            mutex_unlock(&object->lock);
+            /*
+             * Left referenced only by the object in front of it (the
+             * sharers of a copy-on-write chain are gone): fold it into that
+             * object now, or it would hold its pages, most of them hidden,
+             * until that object's next fault or copy.
+             */
+            if (object->ref_count > 1 || list_empty(&object->shadowers))
+                mutex_unlock(&object->lock);
+            else if (!vm_object_collapse_into_shadower(object)) {
+                /*
+                 * That object is locked by someone (lock order: it comes
+                 * first).  Keep ours alive with the reference we were
+                 * dropping, let the holder finish, and drop it again.
+                 */
+                object->ref_count++;
+                mutex_unlock(&object->lock);
+                thread_yield();
+                continue;
+            }
             return;
         }
         /* The last reference: nobody else can find the object now. */
+        kassert(list_empty(&object->shadowers));
         struct vm_object *shadow = object->shadow;
         object->shadow = NULL;
         vm_object_free_pages(object);
         mutex_unlock(&object->lock);
-        vm_object_free(object);
+        if (shadow == NULL)
+            vm_object_free(object);
+        else
+            dead = object;          /* unlinked by the next round */
         object = shadow;            /* drop the reference it held */
     }
 }
@@ -90,11 +124,12 @@ kern_return_t vm_object_shadow(struct vm_object **object, vm_offset_t *offset,
     struct vm_object *result = vm_object_allocate(size);
     if (result == NULL)
         return KERN_RESOURCE_SHORTAGE;
-    mutex_lock(&source->lock);
-    source->one_mapping = false;    /* the shadow reaches the same offsets */
-    mutex_unlock(&source->lock);
     result->shadow = source;    /* the caller's reference moves here */
     result->shadow_offset = *offset;
+    mutex_lock(&source->lock);
+    source->one_mapping = false;    /* the shadow reaches the same offsets */
+    list_insert_tail(&source->shadowers, &result->shadow_link);
+    mutex_unlock(&source->lock);
     *object = result;
     *offset = 0;
     return KERN_SUCCESS;
@@ -124,8 +159,16 @@ static void vm_object_collapse_pages(struct vm_object *top, struct vm_object *ba
 static void vm_object_collapse_one(struct vm_object *object, struct vm_object *backing)
 {
     vm_object_collapse_pages(object, backing);
-    object->shadow = backing->shadow;       /* backing's reference moves up */
+    struct vm_object *next = backing->shadow;
+    object->shadow = next;                  /* backing's reference moves up */
     object->shadow_offset += backing->shadow_offset;
+    list_remove(&object->shadow_link);      /* backing's only shadower */
+    if (next != NULL) {                     /* below both: lock order kept */
+        mutex_lock(&next->lock);
+        list_remove(&backing->shadow_link);
+        list_insert_tail(&next->shadowers, &object->shadow_link);
+        mutex_unlock(&next->lock);
+    }
     backing->shadow = NULL;
     backing->ref_count = 0;
     mutex_unlock(&backing->lock);
@@ -154,6 +197,37 @@ void vm_object_collapse(struct vm_object *object)
     }
     if (o != object)
         vm_object_chain_unlock(object->shadow, o);
+}
+
+/*
+ * `backing` locked, referenced once, by the object that shadows it (its
+ * only shadower): fold it into that object (and let that object collapse
+ * the rest of its chain).  The shadower comes first in the lock order, so
+ * it is only tried: false if someone holds it (backing still locked);
+ * true when done or not needed (backing unlocked, or freed).  The shadower
+ * cannot be freed under us: it must take backing's lock to leave the list.
+ */
+static bool vm_object_collapse_into_shadower(struct vm_object *backing)
+{
+    struct vm_object *top = list_entry(list_first(&backing->shadowers),
+                                       struct vm_object, shadow_link);
+    kassert(backing->ref_count == 1 && top->shadow_link.next == &backing->shadowers);
+    if (!backing->internal) {
+        mutex_unlock(&backing->lock);
+        return true;
+    }
+    if (!mutex_trylock(&top->lock))
+        return false;
+    if (top->ref_count == 0) {      /* dying: its reference goes next */
+        mutex_unlock(&top->lock);
+        mutex_unlock(&backing->lock);
+        return true;
+    }
+    kassert(top->shadow == backing);
+    vm_object_collapse_one(top, backing);
+    vm_object_collapse(top);
+    mutex_unlock(&top->lock);
+    return true;
 }
 
 bool vm_object_reference_shared(struct vm_object *object)

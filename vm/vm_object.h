@@ -55,6 +55,8 @@ struct vm_object {
     struct list memq;           /* its resident pages (page->listq) */
     struct vm_object *shadow;   /* the object behind this one, or NULL */
     vm_offset_t shadow_offset;  /* offset o here is offset o + this in shadow */
+    struct list shadowers;      /* the objects whose shadow this is */
+    struct list shadow_link;    /* in shadow->shadowers (guarded by its lock) */
     bool one_mapping;           /* see the invariants above */
     bool internal;              /* anonymous memory, zero filled (fixed) */
     vm_size_t size;             /* bytes, page aligned (fixed) */

@@ -117,6 +117,26 @@ void intr_unregister(unsigned irq)
     spin_unlock(&plic_lock);
 }
 
+void intr_mask(unsigned irq)
+{
+    if (plic == NULL || irq == 0 || irq > plic_ndev)
+        return;
+    spin_lock(&plic_lock);
+    if (irqs[irq].handler != NULL)
+        enable_bit(irqs[irq].target->plic_ctx, irq, false);
+    spin_unlock(&plic_lock);
+}
+
+void intr_unmask(unsigned irq)
+{
+    if (plic == NULL || irq == 0 || irq > plic_ndev)
+        return;
+    spin_lock(&plic_lock);
+    if (irqs[irq].handler != NULL)
+        enable_bit(irqs[irq].target->plic_ctx, irq, true);
+    spin_unlock(&plic_lock);
+}
+
 uint64_t intr_count(unsigned irq)
 {
     return irq <= PLIC_MAX_IRQ ? irqs[irq].count : 0;

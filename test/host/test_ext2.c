@@ -834,6 +834,11 @@ static void test_bad_requests(void **state)
     size_t len;
     assert_int_equal(ext2_readlink(f, (char *)buf, sizeof(buf), &len), EXT2_EINVAL);
     assert_int_equal(ext2_close(NULL), EXT2_EINVAL);
+    for (int e = 0; e < EXT2_NERR; e++)
+        assert_true(strlen(ext2_strerror(e)) > 0 && strcmp(ext2_strerror(e), "unknown error") != 0);
+    assert_string_equal(ext2_strerror(EXT2_ENOSPC), "no space left on device");
+    assert_string_equal(ext2_strerror(-1), "unknown error");
+    assert_string_equal(ext2_strerror(EXT2_NERR), "unknown error");
     H_OK(ext2_close(f));
     H_OK(ext2_close(d));
     h_unmount(fs);
@@ -885,6 +890,15 @@ static void test_unlink_open(void **state)
     H_OK(ext2_close(f));
     h_check_idle(fs, 1);
     H_OK(ext2_close(g));
+    assert_int_equal(free_blocks(fs), fb);
+    /* a directory removed while open takes no new names */
+    struct ext2_file *gone;
+    H_OK(ext2_mkdir(fs, NULL, "/gone", 0755));
+    H_OK(ext2_open(fs, NULL, "/gone", EXT2_O_DIRECTORY, 0, &gone));
+    H_OK(ext2_rmdir(fs, NULL, "/gone"));
+    assert_int_equal(ext2_open(fs, gone, "x", EXT2_O_CREAT, 0644, &f), EXT2_ENOENT);
+    assert_int_equal(ext2_mkdir(fs, gone, "y", 0755), EXT2_ENOENT);
+    H_OK(ext2_close(gone));
     assert_int_equal(free_blocks(fs), fb);
     /* and one still open at unmount is freed then */
     h_write_file(fs, "/p", data, sizeof(data));

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <machine/vm_param.h>
 #include <vm/pmap.h>
 #include <vm/vm_fault.h>
+#include <vm/vm_map_copy.h>
 #include <vm/vm_object.h>
 #include <vm/vm_resident.h>
 #include <vm/vm_user.h>
@@ -42,6 +44,12 @@ void vm_host_init(size_t npages)
     buddy_release(&host_buddy, VM_HOST_RAM_BASE, VM_HOST_RAM_BASE + npages * PAGE_SIZE);
     fake_pmap_set_ram(VM_HOST_RAM_BASE, npages);
     vm_init();
+}
+
+/* kern/sched.h: vm_object_deallocate() waits for a busy object this way. */
+void thread_yield(void)
+{
+    sched_yield();
 }
 
 void vm_host_fail_after(long n)
@@ -288,6 +296,83 @@ void vm_host_check_map(vm_map_t map)
         check_translation(map, &t[i]);
     mutex_unlock(&map->lock);
     free(t);
+}
+
+/* The objects found by vm_host_check_refs(), with the references expected. */
+struct ref_audit {
+    struct vm_object **obj;
+    unsigned *refs;
+    size_t n, cap;
+};
+
+/* Count one more reference to `o`; a new object is appended (to be visited). */
+static void ref_audit_add(struct ref_audit *a, struct vm_object *o)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->obj[i] == o) {
+            a->refs[i]++;
+            return;
+        }
+    }
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 64;
+        a->obj = realloc(a->obj, a->cap * sizeof(*a->obj));
+        a->refs = realloc(a->refs, a->cap * sizeof(*a->refs));
+        assert_non_null(a->obj);
+        assert_non_null(a->refs);
+    }
+    a->obj[a->n] = o;
+    a->refs[a->n] = 1;
+    a->n++;
+}
+
+static void ref_audit_entries(struct ref_audit *a, struct list *entries)
+{
+    list_for_each(entries, it) {
+        struct vm_map_entry *e = list_entry(it, struct vm_map_entry, link);
+        if (e->object != NULL)
+            ref_audit_add(a, e->object);
+    }
+}
+
+void vm_host_check_refs(vm_map_t *maps, size_t nmaps, struct vm_map_copy **copies,
+                        size_t ncopies)
+{
+    struct ref_audit a = { NULL, NULL, 0, 0 };
+    for (size_t i = 0; i < nmaps; i++) {
+        mutex_lock(&maps[i]->lock);
+        ref_audit_entries(&a, &maps[i]->entries);
+        mutex_unlock(&maps[i]->lock);
+    }
+    for (size_t i = 0; i < ncopies; i++)
+        ref_audit_entries(&a, &copies[i]->entries);
+    size_t resident = 0;
+    for (size_t i = 0; i < a.n; i++) {      /* a.n grows as shadows are found */
+        struct vm_object *o = a.obj[i];
+        mutex_lock(&o->lock);
+        struct vm_object *shadow = o->shadow;
+        resident += o->resident_count;
+        mutex_unlock(&o->lock);
+        if (shadow != NULL)
+            ref_audit_add(&a, shadow);
+    }
+    char msg[160] = "";
+    for (size_t i = 0; i < a.n && msg[0] == '\0'; i++) {
+        if (a.obj[i]->ref_count != a.refs[i])
+            snprintf(msg, sizeof(msg),
+                     "object %p has %u references, %u expected (entries, copies, shadows)",
+                     (void *)a.obj[i], a.obj[i]->ref_count, a.refs[i]);
+    }
+    if (msg[0] == '\0' && vm_object_total_count() != a.n)
+        snprintf(msg, sizeof(msg), "%zu objects live, %zu reachable from the maps and copies",
+                 vm_object_total_count(), a.n);
+    if (msg[0] == '\0' && vm_page_resident_total() != resident)
+        snprintf(msg, sizeof(msg), "%zu pages resident, %zu in the reachable objects",
+                 vm_page_resident_total(), resident);
+    free(a.obj);
+    free(a.refs);
+    if (msg[0] != '\0')
+        fail_msg("%s", msg);
 }
 
 size_t vm_host_regions(vm_map_t map, struct vm_host_region *out, size_t max)

@@ -63,6 +63,21 @@ bool vm_host_page_is(vm_map_t map, vaddr_t va, uint8_t byte);
  */
 void vm_host_check_map(vm_map_t map);
 
+/*
+ * Audit the object references of the whole VM, given every live map and
+ * every live vm_map_copy: the objects reachable from their entries (and
+ * down the shadow chains) must be all the live objects
+ * (vm_object_total_count()), each object's ref_count must be exactly the
+ * number of entries, copy entries and shadows pointing at it, and their
+ * resident pages must be all the resident pages (vm_page_resident_total()).
+ * A reference taken and never dropped, or dropped twice, fails the test
+ * (cmocka) at the step that did it.  No lock may be held; none is taken
+ * but the objects' (the caller makes sure nothing else runs).
+ */
+struct vm_map_copy;
+void vm_host_check_refs(vm_map_t *maps, size_t nmaps, struct vm_map_copy **copies,
+                        size_t ncopies);
+
 /* A region as vm_region() reports it. */
 struct vm_host_region {
     vaddr_t start;

@@ -27,3 +27,17 @@ void __rvmach_start(int argc, char **argv, mach_port_t host_priv, uintptr_t mods
     __libc_init_array();
     exit(main(argc, argv));
 }
+
+/*
+ * In a task made by task_create with inherited memory, the first thread
+ * starts with a copy of its parent's memory: per-task values copied from the
+ * parent (the task's own port name, the reply port) are wrong there.
+ */
+void rvmach_child_init(void)
+{
+    __mach_task_self_ = mach_task_self_trap();
+    mig_forget_reply_port();
+    rvmach_host_priv = MACH_PORT_NULL;
+    rvmach_bootmods = NULL;
+    rvmach_bootmods_size = 0;
+}

@@ -29,6 +29,8 @@
 #include <mach/mach_port.h>
 #include <mach/mach_host.h>
 #include <mach/rvmach_host.h>
+#include <mach/rvmach_device.h>
+#include <mach/rvmach_device_user.h>
 
 /* Traps. */
 mach_port_t mach_reply_port(void);
@@ -56,6 +58,14 @@ extern mach_port_t rvmach_host_priv;
 extern const void *rvmach_bootmods;
 extern size_t rvmach_bootmods_size;
 
+/*
+ * Call first in the first thread of a task made by task_create with
+ * inherited memory: it fixes what was copied from the parent (the task's
+ * own port name, the thread's reply port).
+ */
+void rvmach_child_init(void);
+void mig_forget_reply_port(void);
+
 /* A readable name for a kern_return_t or mach_msg_return_t. */
 const char *mach_error_string(kern_return_t kr);
 
@@ -69,5 +79,11 @@ void rvmach_sleep_ms(unsigned ms);
  */
 kern_return_t rvmach_thread_spawn(void (*fn)(void *), void *arg, size_t stack_size,
                                   thread_t *out);
+
+/* End the calling thread (freeing its reply port first). */
+void rvmach_thread_exit(void) __attribute__((noreturn));
+
+/* Give back the stacks of spawned threads that have ended (spawn does it too). */
+void rvmach_thread_reap_stacks(void);
 
 #endif /* _MACH_H_ */

@@ -59,6 +59,7 @@ void *ext2_zalloc(struct ext2_fs *fs, size_t size)
     return p;
 }
 
+/* Give p (may be NULL) back to the caller's allocator. */
 void ext2_mfree(struct ext2_fs *fs, void *p)
 {
     if (p != NULL)

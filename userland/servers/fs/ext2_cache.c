@@ -185,12 +185,14 @@ int ext2_bget(struct ext2_fs *fs, uint32_t blk, struct ext2_buf **out)
     return get(fs, blk, false, out);
 }
 
+/* Let go of a buffer from ext2_bread()/ext2_bget(). */
 void ext2_brelse(struct ext2_fs *fs, struct ext2_buf *b)
 {
     (void)fs;
     b->refs--;
 }
 
+/* The held buffer b was changed: write it back later. */
 void ext2_bdirty(struct ext2_fs *fs, struct ext2_buf *b)
 {
     if (!(b->flags & B_DIRTY)) {
@@ -215,6 +217,7 @@ void ext2_bforget(struct ext2_fs *fs, uint32_t blk)
     lru_insert_after(c->lru.lru_prev, b);
 }
 
+/* Is block blk in the cache (perhaps newer than on the device)? */
 bool ext2_bcached(struct ext2_fs *fs, uint32_t blk)
 {
     return lookup(&fs->cache, blk) != NULL;

@@ -16,6 +16,7 @@ struct de {
     const uint8_t *name;
 };
 
+/* The directory entry type (EXT2_FT_*) for an inode mode. */
 uint8_t ext2_mode_to_ft(uint16_t mode)
 {
     switch (mode & EXT2_S_IFMT) {

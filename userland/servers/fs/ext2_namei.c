@@ -36,6 +36,8 @@ static int start_dir(struct ext2_fs *fs, struct ext2_file *at, const char *path,
         return EXT2_EINVAL;
     if (!ext2_is_dir(at))
         return EXT2_ENOTDIR;
+    if (at->links == 0)
+        return EXT2_ENOENT;         /* removed while open */
     at->refs++;
     *out = at;
     return EXT2_OK;
