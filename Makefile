@@ -10,7 +10,7 @@ SMP ?= 4
 MEM ?= 256M
 APPEND ?=
 
-.PHONY: all help deps build qemu qemu-gdb gdb check test-host test-qemu clean
+.PHONY: all help deps build qemu qemu-gdb gdb check test-host test-qemu bench clean
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "make qemu-gdb   boot halted at the first instruction, waiting for gdb on :1234"
 	@echo "make gdb        attach gdb-multiarch to a waiting 'make qemu-gdb'"
 	@echo "make test-host  only the host unit tests;  make test-qemu  only the QEMU tests"
+	@echo "make bench      benchmarks (instructions per operation), table in docs/benchmarks.md"
 	@echo "make build      build only;  make clean  remove $(BUILD)/"
 
 deps:
@@ -35,8 +36,12 @@ qemu: build
 qemu-gdb: build
 	scripts/qemu.sh --build $(BUILD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)" --gdb
 
+# LOAD: where the image sits in physical memory (the banner's `kernel:` line):
+# QEMU's -kernel puts it at 0x80200000; U-Boot at RAM base + text_offset.
+LOAD ?= 0x80200000
 gdb:
-	gdb-multiarch -x scripts/gdbinit $(BUILD)/target/rvmach.elf
+	gdb-multiarch -ex 'set confirm off' -ex 'add-symbol-file $(BUILD)/target/rvmach.elf -o $(LOAD)-0xffffffff80000000' \
+	    -x scripts/gdbinit $(BUILD)/target/rvmach.elf
 
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
@@ -46,6 +51,9 @@ test-host: build
 
 test-qemu: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L qemu
+
+bench: build
+	python3 scripts/bench.py --kernel $(BUILD)/target/rvmach.elf --update docs/benchmarks.md
 
 clean:
 	rm -rf $(BUILD)

@@ -118,6 +118,17 @@ void ipc_kmsg_destroy(struct ipc_kmsg *k)
     ipc_kmsg_free(k);
 }
 
+void ipc_kmsg_consume_dest(struct ipc_kmsg *k)
+{
+    struct ipc_port *dest = ipc_kmsg_dest(k);
+    if (MACH_MSGH_BITS_REMOTE(k->hdr.msgh_bits) == MACH_MSG_TYPE_PORT_SEND)
+        ipc_port_release_send(dest);
+    else
+        ipc_port_release_sonce_consumed(dest);
+    k->hdr.msgh_remote_port = 0;
+    k->hdr.msgh_bits &= ~MACH_MSGH_BITS_REMOTE_MASK;
+}
+
 void ipc_kmsg_destroy_list(struct list *kmsgs)
 {
     while (!list_empty(kmsgs)) {
@@ -302,6 +313,15 @@ static mach_msg_return_t copyin_header(const mach_msg_user_header_t *uh,
         !MACH_MSG_TYPE_PORT_ANY_SEND(rdisp) ||
         (ldisp != 0 && !MACH_MSG_TYPE_PORT_ANY_SEND(ldisp)))
         return MACH_SEND_INVALID_HEADER;
+    /* Decode, then perform: a bad header takes no right. */
+    if (!ipc_right_copyin_check(space, uh->msgh_remote_port, rdisp))
+        return MACH_SEND_INVALID_DEST;
+    if (ldisp != 0 && uh->msgh_local_port != MACH_PORT_NULL &&
+        !ipc_right_copyin_check(space, uh->msgh_local_port, ldisp))
+        return MACH_SEND_INVALID_REPLY;
+    if (ldisp == 0 && uh->msgh_local_port != MACH_PORT_NULL)
+        return MACH_SEND_INVALID_REPLY;
+    /* Another thread may still change the names between check and copyin. */
     if (ipc_right_copyin(space, uh->msgh_remote_port, rdisp, &dest, &dead) != KERN_SUCCESS ||
         dest == NULL)
         return MACH_SEND_INVALID_DEST;
@@ -311,9 +331,6 @@ static mach_msg_return_t copyin_header(const mach_msg_user_header_t *uh,
             ipc_right_release_transit(dest, ipc_right_transit_type(rdisp));
             return MACH_SEND_INVALID_REPLY;
         }
-    } else if (uh->msgh_local_port != MACH_PORT_NULL) {
-        ipc_right_release_transit(dest, ipc_right_transit_type(rdisp));
-        return MACH_SEND_INVALID_REPLY;
     }
     kh->msgh_bits = (uh->msgh_bits & MACH_MSGH_BITS_COMPLEX) |
                     MACH_MSGH_BITS(ipc_right_transit_type(rdisp),
@@ -350,7 +367,7 @@ mach_msg_return_t ipc_kmsg_copyin(const void *msg, mach_msg_size_t size,
                                   struct ipc_space *space, struct vm_map *map,
                                   struct ipc_kmsg **out)
 {
-    uint8_t stack[COPYIN_STACK], *ubuf;
+    uint8_t stack[COPYIN_STACK] __attribute__((aligned(8))), *ubuf;
     mach_msg_return_t mr = fetch(msg, size, stack, sizeof(stack), &ubuf);
     if (mr != MACH_MSG_SUCCESS)
         return mr;
@@ -426,18 +443,21 @@ static uintptr_t give_ool_ports(struct ipc_space *space, struct vm_map *map,
         return 0;
     size_t nbytes = (size_t)it->number * 4;
     mach_port_name_t *names = kmem_alloc(nbytes);
-    for (uint32_t i = 0; i < it->number; i++) {
-        mach_port_name_t n = give_right(space, ports[i], it->name, mr);
-        if (names != NULL)
-            names[i] = n;
-    }
-    kmem_free(ports, (size_t)it->number * sizeof(*ports));
     vm_offset_t addr = 0;
-    if (names == NULL || vm_allocate(map, &addr, ROUND_UP(nbytes, PAGE_SIZE), true) != KERN_SUCCESS ||
-        copyout(names, (void *)addr, nbytes) != 0) {
+    if (names == NULL ||
+        vm_allocate(map, &addr, ROUND_UP(nbytes, PAGE_SIZE), true) != KERN_SUCCESS) {
+        /* No room for the names: the rights are destroyed, not given unnamed. */
+        for (uint32_t i = 0; i < it->number; i++)
+            release_port(ports[i], it->name);
         *mr |= MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
         addr = 0;
+    } else {
+        for (uint32_t i = 0; i < it->number; i++)
+            names[i] = give_right(space, ports[i], it->name, mr);
+        if (copyout(names, (void *)addr, nbytes) != 0)
+            *mr |= MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
     }
+    kmem_free(ports, (size_t)it->number * sizeof(*ports));
     kmem_free(names, nbytes);
     return addr;
 }
@@ -506,11 +526,7 @@ static void copyout_header(struct ipc_kmsg *k, struct ipc_space *space,
     mach_port_name_t reply_name = give_right(space, reply, rtype, mr);
     if (*mr != MACH_MSG_SUCCESS)
         *mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
-    /* The destination right was used up by the delivery. */
-    if (dtype == MACH_MSG_TYPE_PORT_SEND)
-        ipc_port_release_send(dest);
-    else
-        ipc_port_release_sonce_consumed(dest);
+    ipc_kmsg_consume_dest(k);           /* the destination right was used up by the delivery */
     *uh = (mach_msg_user_header_t){
         .msgh_bits = (kh->msgh_bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(rtype, dtype),
         .msgh_size = k->user_size,

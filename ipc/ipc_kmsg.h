@@ -62,6 +62,13 @@ mach_msg_return_t ipc_kmsg_copyin(const void *msg, mach_msg_size_t size,
 mach_msg_return_t ipc_kmsg_copyout(struct ipc_kmsg *kmsg, struct ipc_space *space,
                                    struct vm_map *map, void *msg);
 
+/*
+ * The destination right was used up by a delivery (to a receiver, or to the
+ * kernel): release it without a send-once notification and clear it, so
+ * that ipc_kmsg_destroy() releases only the rest.
+ */
+void ipc_kmsg_consume_dest(struct ipc_kmsg *kmsg);
+
 /* The destination port of a kernel-form message. */
 static inline struct ipc_port *ipc_kmsg_dest(const struct ipc_kmsg *kmsg)
 {

@@ -2,7 +2,6 @@
 /* Message queues: send and receive with waiting (see ipc/ipc_mqueue.h). */
 #include <kern/panic.h>
 #include <kern/sched.h>
-#include <kern/thread.h>
 #include <kern/ipc_kserver.h>
 #include <ipc/ipc_kmsg.h>
 #include <ipc/ipc_mqueue.h>
@@ -32,35 +31,63 @@ static wait_result_t wait_with_timeout(mach_msg_option_t option, mach_msg_option
 /* ---- circular receive rights ---- */
 
 /*
- * Would queueing `kmsg` on `dest` put a receive right it carries inside its
- * own queue, directly or through a chain of ports in transit?  Such a port
- * could never be received or destroyed: the send is refused.
+ * transit_lock is held by each message carrying receive rights from its
+ * circularity check to its enqueue, which sets the carried ports'
+ * destinations: two such sends cannot each pass the check and together
+ * close a cycle (A's receive right queued on B, B's on A: neither could
+ * ever be received or destroyed).  It also makes single-threaded the one
+ * place where two port locks nest (the destination's, then a carried
+ * port's).  Order: transit_lock -> port locks.  Never held while waiting.
+ */
+static struct spinlock transit_lock = SPINLOCK_INITIALIZER("ipc_transit");
+
+/*
+ * Does the chain dest -> (its destination, while its receive right is in
+ * transit) -> ... reach `carried`?  Then queueing the message on dest
+ * would put `carried` inside its own queue.  transit_lock held: the
+ * chains are acyclic.  References are held along the walk.
  */
 static bool leads_to(struct ipc_port *carried, void *arg)
 {
     struct ipc_port *x = arg;
-    for (unsigned depth = 0; x != NULL && depth < 1024; depth++) {
-        if (x == carried)
-            return true;
+    ipc_port_reference(x);
+    while (x != NULL && x != carried) {
         spin_lock(&x->lock);
         struct ipc_port *next = x->receiver == NULL && x->active ? x->destination : NULL;
+        if (next != NULL)
+            ipc_port_reference(next);
         spin_unlock(&x->lock);
+        ipc_port_release(x);
         x = next;
     }
-    return false;
+    ipc_port_release(x);
+    return x != NULL;
 }
 
 bool ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
 {
-    return leads_to(port, dest);
+    spin_lock(&transit_lock);
+    bool circular = leads_to(port, dest);
+    spin_unlock(&transit_lock);
+    return circular;
 }
 
+/* A carried receive right is now in transit in `arg`'s queue (transit_lock, dest locked). */
 static bool set_destination(struct ipc_port *carried, void *arg)
 {
     spin_lock(&carried->lock);
+    kassert(carried->destination == NULL);
+    ipc_port_reference(arg);
     carried->destination = arg;
     spin_unlock(&carried->lock);
     return false;
+}
+
+static bool any_receive(struct ipc_port *carried, void *arg)
+{
+    (void)carried;
+    (void)arg;
+    return true;
 }
 
 /* ---- sending ---- */
@@ -71,48 +98,116 @@ static void enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
     port->msgcount++;
 }
 
+/* What one attempt to queue a message came to. */
+enum attempt {
+    QUEUED,
+    MUST_WAIT,          /* full: the thread is set to wait for room (waiting_senders counted) */
+    QUEUE_FULL,         /* full, and no waiting allowed */
+    DEAD_DEST,
+    KERNEL_DEST,        /* a kernel object's port: requests are served, never queued */
+    CIRCULAR,
+};
+
+/* Port locked: queue the message if there is room, else decide. */
+static enum attempt room(struct ipc_port *port, bool bounded, bool may_wait)
+{
+    if (!port->active)
+        return DEAD_DEST;
+    if (port->receiver == ipc_space_kernel)
+        return KERNEL_DEST;
+    if (!bounded || port->msgcount < port->qlimit)
+        return QUEUED;
+    if (!may_wait)
+        return QUEUE_FULL;
+    port->waiting_senders++;
+    assert_wait(senders_of(port), true);
+    return MUST_WAIT;
+}
+
+/* One attempt; QUEUED: *pset gets the port's set (referenced) to wake. */
+static enum attempt try_enqueue(struct ipc_kmsg *kmsg, struct ipc_port *port, bool carries,
+                                bool bounded, bool may_wait, struct ipc_pset **pset)
+{
+    if (carries) {
+        spin_lock(&transit_lock);
+        if (ipc_kmsg_foreach_receive(kmsg, leads_to, port)) {
+            spin_unlock(&transit_lock);
+            return CIRCULAR;
+        }
+    }
+    spin_lock(&port->lock);
+    enum attempt a = room(port, bounded, may_wait);
+    if (a == QUEUED) {
+        enqueue(port, kmsg);
+        if (carries)
+            ipc_kmsg_foreach_receive(kmsg, set_destination, port);
+        *pset = port->pset;
+        if (*pset != NULL)
+            ipc_pset_reference(*pset);  /* the membership's reference keeps it alive here */
+    }
+    spin_unlock(&port->lock);
+    if (carries)
+        spin_unlock(&transit_lock);
+    return a;
+}
+
+/* A message was queued on `port`: wake a receiver of the port and one of its set. */
+static void wake_receivers(struct ipc_port *port, struct ipc_pset *pset)
+{
+    thread_wakeup_one(receivers_of(port));
+    if (pset != NULL) {
+        /*
+         * Wake the set's receiver under the set's lock.  try_pset() holds
+         * that lock from its scan of the members to its assert_wait(): a
+         * receiver that scanned this port before the enqueue above is either
+         * still scanning (we wait for the lock, then wake it) or already
+         * waiting.  Waking without the lock lost that wake-up on SMP: the
+         * receiver slept with a message queued (a single-threaded server on
+         * a port set hung under -smp 2, see userland/tests/ns_client.c).
+         */
+        spin_lock(&pset->lock);
+        thread_wakeup_one(receivers_of(pset));
+        spin_unlock(&pset->lock);
+        ipc_pset_release(pset);
+    }
+}
+
+/* The send failed: the message is destroyed (or, for a kernel port, dropped as delivered). */
+static mach_msg_return_t fail_send(struct ipc_kmsg *kmsg, enum attempt a)
+{
+    if (a == KERNEL_DEST)
+        ipc_kmsg_consume_dest(kmsg);    /* no send-once notice back to the kernel port */
+    ipc_kmsg_destroy(kmsg);
+    switch (a) {
+    case CIRCULAR: return MACH_SEND_INVALID_RIGHT;
+    case QUEUE_FULL: return MACH_SEND_TIMED_OUT;
+    default: return MACH_SEND_INVALID_DEST;
+    }
+}
+
 mach_msg_return_t ipc_mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t option,
                                   mach_msg_timeout_t ms, bool kernel)
 {
     struct ipc_port *port = ipc_kmsg_dest(kmsg);
-    if (ipc_kmsg_foreach_receive(kmsg, leads_to, port)) {
-        ipc_kmsg_destroy(kmsg);
-        return MACH_SEND_INVALID_RIGHT;
-    }
-    bool sonce = MACH_MSGH_BITS_REMOTE(kmsg->hdr.msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE;
-    spin_lock(&port->lock);
-    for (;;) {
-        if (!port->active) {
-            spin_unlock(&port->lock);
-            ipc_kmsg_destroy(kmsg);
-            return MACH_SEND_INVALID_DEST;
-        }
-        if (port->msgcount < port->qlimit || sonce || kernel)
-            break;
-        if ((option & MACH_SEND_TIMEOUT) && ms == 0) {
-            spin_unlock(&port->lock);
-            ipc_kmsg_destroy(kmsg);
-            return MACH_SEND_TIMED_OUT;
-        }
-        port->waiting_senders++;
-        assert_wait(senders_of(port), true);
-        spin_unlock(&port->lock);
+    bool carries = ipc_kmsg_foreach_receive(kmsg, any_receive, NULL);
+    bool bounded = !kernel &&
+                   MACH_MSGH_BITS_REMOTE(kmsg->hdr.msgh_bits) != MACH_MSG_TYPE_PORT_SEND_ONCE;
+    bool may_wait = !((option & MACH_SEND_TIMEOUT) && ms == 0);
+    struct ipc_pset *pset = NULL;
+    enum attempt a;
+    while ((a = try_enqueue(kmsg, port, carries, bounded, may_wait, &pset)) == MUST_WAIT) {
         wait_result_t wr = wait_with_timeout(option, MACH_SEND_TIMEOUT, ms);
         spin_lock(&port->lock);
         port->waiting_senders--;
+        spin_unlock(&port->lock);
         if (wr == THREAD_TIMED_OUT || wr == THREAD_INTERRUPTED) {
-            spin_unlock(&port->lock);
             ipc_kmsg_destroy(kmsg);
             return wr == THREAD_TIMED_OUT ? MACH_SEND_TIMED_OUT : MACH_SEND_INTERRUPTED;
         }
     }
-    enqueue(port, kmsg);
-    ipc_kmsg_foreach_receive(kmsg, set_destination, port);
-    struct ipc_pset *pset = port->pset;
-    spin_unlock(&port->lock);
-    thread_wakeup_one(receivers_of(port));
-    if (pset != NULL)
-        thread_wakeup_one(receivers_of(pset));
+    if (a != QUEUED)
+        return fail_send(kmsg, a);
+    wake_receivers(port, pset);
     return MACH_MSG_SUCCESS;
 }
 
@@ -124,19 +219,26 @@ void ipc_mqueue_wake_all(struct ipc_port *port)
 
 /* ---- receiving ---- */
 
+/* What a receive asks for. */
+struct rcv {
+    struct ipc_space *space;    /* who receives: the receive right must still be its */
+    mach_msg_option_t option;
+    mach_msg_size_t max;        /* room for the message (user form) */
+    bool may_wait;              /* false: time out at once when nothing is queued */
+    mach_msg_size_t *needed;    /* MACH_RCV_TOO_LARGE: the size it takes */
+};
+
 /* Take the head message of `port` if it fits (port locked).  NULL if the queue is empty. */
-static mach_msg_return_t take(struct ipc_port *port, mach_msg_option_t option,
-                              mach_msg_size_t max, struct ipc_kmsg **out,
-                              mach_msg_size_t *needed)
+static mach_msg_return_t take(struct ipc_port *port, const struct rcv *r, struct ipc_kmsg **out)
 {
     struct list *l = list_first(&port->messages);
     *out = NULL;
     if (l == NULL)
         return MACH_MSG_SUCCESS;
     struct ipc_kmsg *k = list_entry(l, struct ipc_kmsg, link);
-    if (k->user_size > max) {
-        *needed = k->user_size;
-        if (option & MACH_RCV_LARGE)
+    if (k->user_size > r->max) {
+        *r->needed = k->user_size;
+        if (r->option & MACH_RCV_LARGE)
             return MACH_RCV_TOO_LARGE;
     }
     list_remove(l);
@@ -145,34 +247,52 @@ static mach_msg_return_t take(struct ipc_port *port, mach_msg_option_t option,
     if (port->waiting_senders > 0)
         thread_wakeup_one(senders_of(port));
     *out = k;
-    return k->user_size > max ? MACH_RCV_TOO_LARGE : MACH_MSG_SUCCESS;
+    return k->user_size > r->max ? MACH_RCV_TOO_LARGE : MACH_MSG_SUCCESS;
 }
 
-/* One attempt on a port; *wait says the caller must block (asserted). */
-static mach_msg_return_t try_port(struct ipc_port *port, mach_msg_option_t option,
-                                  mach_msg_size_t max, struct ipc_kmsg **out,
-                                  mach_msg_size_t *needed, bool *wait)
+/*
+ * Nothing to take from `event`'s port or set (its lock held): set the
+ * thread to wait (*wait) or, with no waiting allowed, time out at once.
+ */
+static mach_msg_return_t nothing_yet(event_t event, bool may_wait, bool *wait)
+{
+    if (!may_wait)
+        return MACH_RCV_TIMED_OUT;
+    assert_wait(event, true);
+    *wait = true;
+    return MACH_MSG_SUCCESS;
+}
+
+/*
+ * One attempt on a port; *wait says the caller must block (asserted).  A
+ * receive right that moved (to a message, another space or a set) while
+ * the thread waited: MACH_RCV_PORT_CHANGED or MACH_RCV_IN_SET; the
+ * messages queued go with the right.
+ */
+static mach_msg_return_t try_port(struct ipc_port *port, const struct rcv *r,
+                                  struct ipc_kmsg **out, bool *wait)
 {
     spin_lock(&port->lock);
     mach_msg_return_t mr = MACH_MSG_SUCCESS;
     *wait = false;
+    *out = NULL;
     if (!port->active)
         mr = MACH_RCV_PORT_DIED;
     else if (port->pset != NULL)
         mr = MACH_RCV_IN_SET;
+    else if (port->receiver != r->space)
+        mr = MACH_RCV_PORT_CHANGED;
     else
-        mr = take(port, option, max, out, needed);
-    if (mr == MACH_MSG_SUCCESS && *out == NULL) {
-        assert_wait(receivers_of(port), true);
-        *wait = true;
-    }
+        mr = take(port, r, out);
+    if (mr == MACH_MSG_SUCCESS && *out == NULL)
+        mr = nothing_yet(receivers_of(port), r->may_wait, wait);
     spin_unlock(&port->lock);
     return mr;
 }
 
-static mach_msg_return_t try_pset(struct ipc_pset *pset, mach_msg_option_t option,
-                                  mach_msg_size_t max, struct ipc_kmsg **out,
-                                  mach_msg_size_t *needed, bool *wait)
+/* One attempt on a set: its members whose receive right is still the receiver's. */
+static mach_msg_return_t try_pset(struct ipc_pset *pset, const struct rcv *r,
+                                  struct ipc_kmsg **out, bool *wait)
 {
     mach_msg_return_t mr = MACH_MSG_SUCCESS;
     *wait = false;
@@ -185,16 +305,14 @@ static mach_msg_return_t try_pset(struct ipc_pset *pset, mach_msg_option_t optio
     list_for_each(&pset->members, it) {
         struct ipc_port *port = list_entry(it, struct ipc_port, pset_link);
         spin_lock(&port->lock);
-        if (port->active)
-            mr = take(port, option, max, out, needed);
+        if (port->active && port->receiver == r->space)
+            mr = take(port, r, out);
         spin_unlock(&port->lock);
         if (*out != NULL || mr != MACH_MSG_SUCCESS)
             break;
     }
-    if (*out == NULL && mr == MACH_MSG_SUCCESS) {
-        assert_wait(receivers_of(pset), true);
-        *wait = true;
-    }
+    if (*out == NULL && mr == MACH_MSG_SUCCESS)
+        mr = nothing_yet(receivers_of(pset), r->may_wait, wait);
     spin_unlock(&pset->lock);
     return mr;
 }
@@ -229,19 +347,13 @@ mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t n
     struct ipc_port *port;
     struct ipc_pset *pset;
     mach_msg_return_t mr = lookup_receiver(space, name, &port, &pset);
+    struct rcv r = { space, option, max, !((option & MACH_RCV_TIMEOUT) && ms == 0), needed };
     *out = NULL;
     while (mr == MACH_MSG_SUCCESS) {
         bool wait;
-        mr = port != NULL ? try_port(port, option, max, out, needed, &wait)
-                          : try_pset(pset, option, max, out, needed, &wait);
+        mr = port != NULL ? try_port(port, &r, out, &wait) : try_pset(pset, &r, out, &wait);
         if (mr != MACH_MSG_SUCCESS || !wait)
             break;
-        if ((option & MACH_RCV_TIMEOUT) && ms == 0) {
-            clear_wait(current_thread(), THREAD_TIMED_OUT, false);
-            thread_block();
-            mr = MACH_RCV_TIMED_OUT;
-            break;
-        }
         wait_result_t wr = wait_with_timeout(option, MACH_RCV_TIMEOUT, ms);
         if (wr == THREAD_TIMED_OUT)
             mr = MACH_RCV_TIMED_OUT;
@@ -261,10 +373,12 @@ mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t n
 mach_msg_return_t ipc_mqueue_receive_port(struct ipc_port *port, struct ipc_kmsg **out)
 {
     mach_msg_size_t needed;
+    struct rcv r = { NULL, MACH_MSG_OPTION_NONE, MACH_MSG_SIZE_MAX, true, &needed };
     for (;;) {
         bool wait;
-        mach_msg_return_t mr = try_port(port, MACH_MSG_OPTION_NONE, MACH_MSG_SIZE_MAX,
-                                        out, &needed, &wait);
+        mach_msg_return_t mr = try_port(port, &r, out, &wait);
+        if (mr == MACH_MSG_SUCCESS && !wait)
+            ipc_kmsg_consume_dest(*out);    /* delivered: no send-once notice */
         if (mr != MACH_MSG_SUCCESS || !wait)
             return mr;
         if (thread_block() == THREAD_INTERRUPTED)

@@ -20,11 +20,14 @@ struct ipc_port;
 struct ipc_space;
 
 /*
- * Queue `kmsg` on its destination (a port with a receiver that is not the
- * kernel).  The message is consumed whatever the outcome: on
- * MACH_SEND_TIMED_OUT, MACH_SEND_INTERRUPTED or MACH_SEND_INVALID_DEST
- * (the port died) it is destroyed.  A message whose destination right is
- * send-once, or sent by the kernel (`kernel`), never waits for room.
+ * Queue `kmsg` on its destination.  The message is consumed whatever the
+ * outcome: on MACH_SEND_TIMED_OUT, MACH_SEND_INTERRUPTED,
+ * MACH_SEND_INVALID_DEST (the port died) or MACH_SEND_INVALID_RIGHT (it
+ * carries a receive right that would end up inside its own queue) it is
+ * destroyed.  A kernel object's port takes no queued message (replies and
+ * notices sent there): MACH_SEND_INVALID_DEST, the message dropped as if
+ * delivered.  A message whose destination right is send-once, or sent by
+ * the kernel (`kernel`), never waits for room.  No lock held on entry.
  */
 mach_msg_return_t ipc_mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t option,
                                   mach_msg_timeout_t timeout_ms, bool kernel);
@@ -34,8 +37,9 @@ mach_msg_return_t ipc_mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t optio
  * With `max_size` too small for it: MACH_RCV_TOO_LARGE and, with
  * MACH_RCV_LARGE, the message stays queued and *needed gets its size;
  * without, it is destroyed.  Other errors: MACH_RCV_INVALID_NAME,
- * MACH_RCV_IN_SET, MACH_RCV_PORT_DIED, MACH_RCV_TIMED_OUT,
- * MACH_RCV_INTERRUPTED.
+ * MACH_RCV_IN_SET, MACH_RCV_PORT_DIED, MACH_RCV_PORT_CHANGED (the receive
+ * right left the space while the thread waited), MACH_RCV_TIMED_OUT (at
+ * once with MACH_RCV_TIMEOUT and a timeout of 0), MACH_RCV_INTERRUPTED.
  */
 mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t name,
                                      mach_msg_option_t option, mach_msg_size_t max_size,
@@ -44,11 +48,13 @@ mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t n
 
 /*
  * The kernel receiving on a port it holds the receive right to directly
- * (an exception's reply port): waits, interruptibly, for one message.
+ * (an exception's reply port): waits, interruptibly, for one message.  Its
+ * destination right is used up by the delivery (released, no send-once
+ * notification): the caller destroys the rest with ipc_kmsg_destroy().
  */
 mach_msg_return_t ipc_mqueue_receive_port(struct ipc_port *port, struct ipc_kmsg **out);
 
-/* Wake every receiver and blocked sender of a port that died. */
+/* Wake every receiver and blocked sender of a port that died or whose receive right moved. */
 void ipc_mqueue_wake_all(struct ipc_port *port);
 
 #endif /* _IPC_IPC_MQUEUE_H_ */

@@ -11,6 +11,7 @@
 #include <ipc/ipc_mqueue.h>
 #include <ipc/ipc_notify.h>
 #include <ipc/ipc_port.h>
+#include <ipc/ipc_right.h>
 #include <ipc/ipc_space.h>
 
 static struct zone dnrequest_zone;
@@ -54,16 +55,12 @@ static uint32_t type_word(mach_msg_type_name_t name, unsigned size)
     return w;
 }
 
+/* Queue a notification (never waits; one to a dead or kernel port is dropped). */
 static void post(struct ipc_kmsg *k)
 {
     if (k == NULL)
         return;
     ipc_kmsg_set_user_size(k);
-    struct ipc_port *dest = ipc_kmsg_dest(k);
-    if (dest->receiver == ipc_space_kernel) {
-        ipc_kmsg_destroy(k);            /* the kernel asks for no notifications */
-        return;
-    }
     ipc_mqueue_send(k, MACH_MSG_OPTION_NONE, 0, true);
 }
 
@@ -106,9 +103,7 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
                                       sizeof(mach_msg_header_t) + 12);
     if (k == NULL) {
         spin_lock(&port->lock);
-        port->pdrequest = NULL;
-        spin_lock(&port->lock);
-        ipc_port_destroy(port);         /* no notice possible: the port dies */
+        ipc_port_destroy(port);         /* no notice possible: the port dies (no pdrequest now) */
         return;
     }
     k->hdr.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
@@ -121,45 +116,86 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
 
 /* ---- dead-name requests ---- */
 
+/*
+ * Put `rq` on the live `port` for the entry (space and port locked); the
+ * request it replaces, unlinked, is returned for the caller to free.
+ */
+static struct ipc_dnrequest *dnrequest_link(struct ipc_space *space, mach_port_name_t name,
+                                            struct ipc_entry *e, struct ipc_port *port,
+                                            struct ipc_port *notify, struct ipc_dnrequest *rq)
+{
+    struct ipc_dnrequest *old = e->dnrequest;
+    if (old != NULL) {
+        kassert(!old->dead && old->port == port);   /* the port lives: it is on its list */
+        list_remove(&old->port_link);
+    }
+    *rq = (struct ipc_dnrequest){ .space = space, .name = name, .notify = notify, .port = port };
+    ipc_space_reference(space);
+    list_insert_tail(&port->dnrequests, &rq->port_link);
+    e->dnrequest = rq;
+    return old;
+}
+
+/* The name is (or will be, once looked at) a dead name: one more user reference. */
+static kern_return_t dead_name_uref(struct ipc_entry *e)
+{
+    if (e->urefs >= MACH_PORT_UREFS_MAX)
+        return KERN_UREFS_OVERFLOW;
+    e->urefs++;
+    return KERN_SUCCESS;
+}
+
+/*
+ * Under the space lock: link `rq` (*rq_used set) or, for a dead name,
+ * take the extra user reference (*dead set).  *old: a replaced request.
+ */
+static kern_return_t dnrequest_locked(struct ipc_space *space, mach_port_name_t name,
+                                      struct ipc_entry *e, struct ipc_port *notify,
+                                      struct ipc_dnrequest *rq, struct ipc_dnrequest **old,
+                                      bool *rq_used, bool *dead)
+{
+    if (e == NULL)
+        return KERN_INVALID_NAME;
+    if (!(e->type & (MACH_PORT_TYPE_SEND_RIGHTS | MACH_PORT_TYPE_DEAD_NAME)))
+        return KERN_INVALID_RIGHT;
+    kern_return_t kr = KERN_SUCCESS;
+    if (e->type == MACH_PORT_TYPE_DEAD_NAME) {
+        kr = dead_name_uref(e);
+        *dead = kr == KERN_SUCCESS;
+        return kr;
+    }
+    struct ipc_port *port = e->object;
+    spin_lock(&port->lock);
+    if (port->active) {
+        *old = dnrequest_link(space, name, e, port, notify, rq);
+        *rq_used = true;
+    } else {
+        kr = dead_name_uref(e);         /* it died since the lookup: a dead name */
+        *dead = kr == KERN_SUCCESS;
+    }
+    spin_unlock(&port->lock);
+    return kr;
+}
+
 kern_return_t ipc_dnrequest_register(struct ipc_space *space, mach_port_name_t name,
                                      struct ipc_port *notify, struct ipc_port **previous)
 {
-    struct ipc_dnrequest *rq = zalloc(&dnrequest_zone);
+    struct ipc_dnrequest *rq = zalloc(&dnrequest_zone), *old = NULL;
     if (rq == NULL)
         return KERN_RESOURCE_SHORTAGE;
-    *previous = NULL;
+    struct ipc_port *drop = NULL;
+    bool used = false, dead = false;
     spin_lock(&space->lock);
-    struct ipc_entry *e = ipc_entry_lookup(space, name);
-    kern_return_t kr = KERN_SUCCESS;
-    if (e == NULL)
-        kr = KERN_INVALID_NAME;
-    else if (!(e->type & (MACH_PORT_TYPE_SEND_RIGHTS | MACH_PORT_TYPE_DEAD_NAME)))
-        kr = KERN_INVALID_RIGHT;
-    bool dead = kr == KERN_SUCCESS &&
-                (e->type == MACH_PORT_TYPE_DEAD_NAME ||
-                 !__atomic_load_n(&((struct ipc_port *)e->object)->active, __ATOMIC_ACQUIRE));
-    if (kr == KERN_SUCCESS && !dead) {
-        struct ipc_port *port = e->object;
-        if (e->dnrequest != NULL) {
-            struct ipc_dnrequest *old = e->dnrequest;
-            spin_lock(&port->lock);
-            list_remove(&old->port_link);
-            spin_unlock(&port->lock);
-            *previous = old->notify;
-            ipc_space_release(old->space);
-            zfree(&dnrequest_zone, old);
-        }
-        *rq = (struct ipc_dnrequest){ .space = space, .name = name, .notify = notify,
-                                      .port = port };
-        ipc_space_reference(space);
-        spin_lock(&port->lock);
-        list_insert_tail(&port->dnrequests, &rq->port_link);
-        spin_unlock(&port->lock);
-        e->dnrequest = rq;
-        rq = NULL;
-    }
+    struct ipc_entry *e = space->active ? ipc_right_entry_checked(space, name, &drop) : NULL;
+    kern_return_t kr = dnrequest_locked(space, name, e, notify, rq, &old, &used, &dead);
     spin_unlock(&space->lock);
-    if (rq != NULL)
+    ipc_port_release(drop);
+    *previous = old != NULL ? old->notify : NULL;
+    if (old != NULL) {
+        ipc_space_release(old->space);
+        zfree(&dnrequest_zone, old);
+    }
+    if (!used)
         zfree(&dnrequest_zone, rq);
     if (dead)
         notify_word(notify, MACH_NOTIFY_DEAD_NAME, MACH_MSG_TYPE_PORT_NAME, name);
@@ -172,19 +208,19 @@ void ipc_dnrequest_cancel(struct ipc_space *space, mach_port_name_t name, struct
     if (rq == NULL)
         return;
     e->dnrequest = NULL;
-    struct ipc_port *port = rq->port;
+    struct ipc_port *port = rq->port;   /* alive: linked, or its destroyer holds it */
     spin_lock(&port->lock);
-    bool linked = !list_empty(&rq->port_link);
-    if (linked)
+    bool mine = !rq->dead;
+    if (mine)
         list_remove(&rq->port_link);
     spin_unlock(&port->lock);
-    if (linked) {
+    if (mine) {
         /* The port lives: tell the requester its name went away. */
         ipc_notify_port_deleted(rq->notify, name);
         ipc_space_release(rq->space);
         zfree(&dnrequest_zone, rq);
     }
-    /* Not linked: the port died and ipc_notify_dead_names owns the request. */
+    /* Dead: ipc_notify_dead_names owns the request and frees it. */
 }
 
 void ipc_dnrequest_take_all(struct ipc_port *port, struct list *out)
@@ -194,6 +230,7 @@ void ipc_dnrequest_take_all(struct ipc_port *port, struct list *out)
     while (!list_empty(&port->dnrequests)) {
         struct list *l = list_first(&port->dnrequests);
         list_remove(l);
+        list_entry(l, struct ipc_dnrequest, port_link)->dead = true;
         list_insert_tail(out, l);
     }
 }

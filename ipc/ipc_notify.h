@@ -17,13 +17,21 @@ struct ipc_port;
 struct ipc_space;
 struct ipc_entry;
 
-/* A dead-name request: `notify` hears when the port `name` names in `space` dies. */
+/*
+ * A dead-name request: `notify` hears when the port `name` names in `space`
+ * dies.  Owned by the entry (entry->dnrequest, space lock) and linked on
+ * the port (port lock) while the port lives.  When the port dies,
+ * ipc_dnrequest_take_all() marks it `dead` and ipc_notify_dead_names()
+ * owns it from then on: it unhooks it from the entry (space lock) and
+ * frees it.  Otherwise whoever frees the entry's name cancels it.
+ */
 struct ipc_dnrequest {
-    struct list port_link;          /* on port->dnrequests (port lock) */
+    struct list port_link;          /* on port->dnrequests, or the dying port's list */
     struct ipc_space *space;        /* referenced */
     mach_port_name_t name;
     struct ipc_port *notify;        /* send-once right */
     struct ipc_port *port;          /* the port watched (not referenced: it unlinks us) */
+    bool dead;                      /* (port lock) taken by the port's death */
 };
 
 void ipc_notify_bootstrap(void);
@@ -37,7 +45,10 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port);
 /*
  * Register a dead-name request on the port `name` holds a send (or
  * send-once) right to; *previous gets the send-once right it replaces.
- * A dead name gets its notification at once.
+ * A dead name (or a right to a port that died) gets its notification at
+ * once, with an extra user reference on the name, as in Mach.  Consumes
+ * `notify` on KERN_SUCCESS.  Errors: KERN_INVALID_NAME, KERN_INVALID_RIGHT,
+ * KERN_UREFS_OVERFLOW, KERN_RESOURCE_SHORTAGE.
  */
 kern_return_t ipc_dnrequest_register(struct ipc_space *space, mach_port_name_t name,
                                      struct ipc_port *notify, struct ipc_port **previous);

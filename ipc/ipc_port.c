@@ -135,7 +135,7 @@ void ipc_port_release(struct ipc_port *port)
         return;
     if (port->active)
         panic("ipc_port: last reference to active port %u dropped", port->id);
-    kassert(port->msgcount == 0 && list_empty(&port->dnrequests));
+    kassert(port->msgcount == 0 && list_empty(&port->dnrequests) && port->destination == NULL);
     id_free(port->id);
     zfree(&port_zone, port);
 }
@@ -230,22 +230,45 @@ static void take_messages(struct ipc_port *port, struct list *out)
     port->msgcount = 0;
 }
 
+struct ipc_port *ipc_port_set_receiver(struct ipc_port *port, struct ipc_space *space,
+                                       mach_port_name_t name)
+{
+    spin_lock(&port->lock);
+    struct ipc_port *old = port->destination;
+    port->destination = NULL;
+    port->receiver = space;
+    port->receiver_name = name;
+    spin_unlock(&port->lock);
+    return old;
+}
+
+/* The receive right leaves wherever it was (port locked); returns the old destination. */
+static struct ipc_port *clear_receiver(struct ipc_port *port)
+{
+    struct ipc_port *old = port->destination;
+    port->destination = NULL;
+    port->receiver = NULL;
+    port->receiver_name = MACH_PORT_NULL;
+    return old;
+}
+
 void ipc_port_destroy(struct ipc_port *port)
 {
     kassert(spin_lock_held(&port->lock));
     struct ipc_port *pd = port->pdrequest;
+    struct ipc_port *old_dest = clear_receiver(port);
     if (pd != NULL && port->kotype == IKOT_NONE) {
         /* Port-destroyed: the receive right goes to the notify port instead. */
         port->pdrequest = NULL;
-        port->receiver = NULL;
         spin_unlock(&port->lock);
+        ipc_port_release(old_dest);
         ipc_pset_remove_port(port);
+        ipc_mqueue_wake_all(port);      /* its old receivers: MACH_RCV_PORT_CHANGED */
         ipc_notify_port_destroyed(pd, port);    /* consumes our reference */
         return;
     }
     struct list msgs, dnrequests;
     port->active = false;
-    port->receiver = NULL;
     struct ipc_port *ns = port->nsrequest;
     port->nsrequest = NULL;
     port->pdrequest = NULL;
@@ -253,6 +276,7 @@ void ipc_port_destroy(struct ipc_port *port)
     ipc_dnrequest_take_all(port, &dnrequests);
     spin_unlock(&port->lock);
 
+    ipc_port_release(old_dest);
     ipc_pset_remove_port(port);
     ipc_mqueue_wake_all(port);          /* receivers and blocked senders see it dead */
     ipc_kmsg_destroy_list(&msgs);

@@ -18,13 +18,18 @@
  * thread or host; messages sent to it are served by the kernel
  * (kern/ipc_kobject.c) in the sender's context.
  *
- * In-flight form: a message in transit names ports by their 32-bit global
- * `id` rather than by pointer, so the kernel form of a message has the same
- * layout as the user form (see ipc/ipc_kmsg.c).  An id is valid while the
- * message holds its reference.
+ * Receive rights in transit: while a message carrying the receive right of
+ * port X is queued on port D, X->receiver is NULL and X->destination is D
+ * (with a reference), so that the chain X -> D -> ... can be followed to
+ * refuse a message that would put a port inside its own queue
+ * (ipc_mqueue.c).  The link is cleared when X gets a receiver again or dies.
+ *
+ * Ids: each port has a 32-bit global `id` (leak reports, debugging).
  *
  * Locking: `lock` guards everything but `refs` (atomic) and `id` (fixed).
- * Order: space lock -> port lock -> (port set lock) -> thread/scheduler locks.
+ * Order: space lock -> transit lock (ipc_mqueue.c) -> port set lock ->
+ * port lock -> thread/scheduler locks.  Two port locks nest (a message's
+ * destination, then a receive right it carries) only under the transit lock.
  */
 #ifndef _IPC_IPC_PORT_H_
 #define _IPC_IPC_PORT_H_
@@ -50,14 +55,14 @@ enum ipc_kotype {
 struct ipc_port {
     struct spinlock lock;
     uint32_t refs;                  /* atomic */
-    uint32_t id;                    /* global id: the in-flight form */
+    uint32_t id;                    /* global id (ipc_port_lookup_id) */
     bool active;
 
     /* The receive right. */
     struct ipc_space *receiver;     /* holder; NULL in transit; ipc_space_kernel for kobjects */
     mach_port_name_t receiver_name;
     struct ipc_pset *pset;          /* the port set it is a member of */
-    struct ipc_port *destination;   /* in transit: the port whose queue holds it */
+    struct ipc_port *destination;   /* in transit: the port whose queue holds it (a reference) */
     struct list pset_link;
 
     /* The queue. */
@@ -117,6 +122,15 @@ void ipc_port_release_sonce_consumed(struct ipc_port *port);
  * waiters and dead-name notifications.
  */
 void ipc_port_destroy(struct ipc_port *port);
+
+/*
+ * The receive right arrives in `space` under `name` (NULL/MACH_PORT_NULL:
+ * held by no space).  Takes the port lock.  Returns the old destination
+ * reference (a right that was in transit) for the caller to release with
+ * ipc_port_release() once it holds no lock.
+ */
+struct ipc_port *ipc_port_set_receiver(struct ipc_port *port, struct ipc_space *space,
+                                       mach_port_name_t name);
 
 /* Break the link to a kernel object (object going away); the port dies. */
 void ipc_port_dealloc_kernel(struct ipc_port *port);

@@ -4,6 +4,7 @@
 #include <kern/sched.h>
 #include <kern/string.h>
 #include <kern/zalloc.h>
+#include <ipc/ipc_mqueue.h>
 #include <ipc/ipc_port.h>
 #include <ipc/ipc_pset.h>
 
@@ -48,20 +49,42 @@ size_t ipc_pset_count(void)
     return npsets;
 }
 
-void ipc_pset_add_port(struct ipc_pset *ps, struct ipc_port *port)
+/* Both locked: may `port` join `ps`?  KERN_SUCCESS, or why not. */
+static kern_return_t may_join(struct ipc_pset *ps, struct ipc_port *port, struct ipc_space *space)
 {
-    spin_lock(&ps->lock);
-    spin_lock(&port->lock);
-    kassert(port->pset == NULL);
-    port->pset = ps;
-    list_insert_tail(&ps->members, &port->pset_link);
-    ps->nmembers++;
-    ipc_pset_reference(ps);             /* the member's */
-    bool ready = port->msgcount > 0;
-    spin_unlock(&port->lock);
-    spin_unlock(&ps->lock);
-    if (ready)
-        thread_wakeup_one((event_t)ps);
+    if (!ps->active)
+        return KERN_INVALID_NAME;       /* the set's name was destroyed meanwhile */
+    if (!port->active || port->receiver != space)
+        return KERN_INVALID_RIGHT;      /* the receive right left the space */
+    return KERN_SUCCESS;
+}
+
+kern_return_t ipc_pset_add_port(struct ipc_pset *ps, struct ipc_port *port,
+                                struct ipc_space *space)
+{
+    for (;;) {
+        ipc_pset_remove_port(port);
+        spin_lock(&ps->lock);
+        spin_lock(&port->lock);
+        kern_return_t kr = may_join(ps, port, space);
+        bool raced = kr == KERN_SUCCESS && port->pset != NULL;    /* another thread added it */
+        bool ready = false;
+        if (kr == KERN_SUCCESS && !raced) {
+            port->pset = ps;
+            list_insert_tail(&ps->members, &port->pset_link);
+            ps->nmembers++;
+            ipc_pset_reference(ps);     /* the member's */
+            ready = port->msgcount > 0;
+        }
+        spin_unlock(&port->lock);
+        if (ready)
+            thread_wakeup_one((event_t)ps);
+        spin_unlock(&ps->lock);
+        if (!raced && kr == KERN_SUCCESS)
+            ipc_mqueue_wake_all(port);  /* receivers on the port itself: MACH_RCV_IN_SET */
+        if (!raced)
+            return kr;
+    }
 }
 
 void ipc_pset_remove_port(struct ipc_port *port)

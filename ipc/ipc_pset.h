@@ -6,8 +6,9 @@
  *
  * Locking: `lock` guards members and active.  Order: port lock -> pset lock
  * is never needed: membership changes take the pset lock then the port
- * lock; message arrival reads port->pset under the port lock and only
- * wakes the set (no pset lock).
+ * lock; message arrival reads port->pset under the port lock, then (port
+ * unlocked) wakes the set under the pset lock, so that the wake-up cannot
+ * fall between a receiver's scan of the members and its wait.
  */
 #ifndef _IPC_IPC_PSET_H_
 #define _IPC_IPC_PSET_H_
@@ -32,8 +33,16 @@ struct ipc_pset *ipc_pset_alloc(void);          /* one reference, or NULL */
 void ipc_pset_reference(struct ipc_pset *pset);
 void ipc_pset_release(struct ipc_pset *pset);
 
-/* Add a port (it must not be in a set) / remove it from whatever set it is in. */
-void ipc_pset_add_port(struct ipc_pset *pset, struct ipc_port *port);
+/*
+ * Move the port, whose receive right `space` holds, into the set (out of
+ * any other first).  KERN_INVALID_NAME: the set was destroyed meanwhile;
+ * KERN_INVALID_RIGHT: the receive right left the space (or the port
+ * died).  Takes the set's lock, then the port's.
+ */
+kern_return_t ipc_pset_add_port(struct ipc_pset *pset, struct ipc_port *port,
+                                struct ipc_space *space);
+
+/* Take the port out of whatever set it is in (none: no-op). */
 void ipc_pset_remove_port(struct ipc_port *port);
 
 /* The set's name is gone: empty it and make it inactive (wakes receivers). */

@@ -5,6 +5,7 @@
  * notifications or destroy ports) only after unlocking it.
  */
 #include <kern/panic.h>
+#include <ipc/ipc_mqueue.h>
 #include <ipc/ipc_notify.h>
 #include <ipc/ipc_port.h>
 #include <ipc/ipc_pset.h>
@@ -74,14 +75,23 @@ static struct ipc_entry *lookup_checked(struct ipc_space *s, mach_port_name_t na
     struct ipc_port *p = e->object;
     if (port_alive(p))
         return e;
+    /*
+     * Send rights keep their user references; a send-once right has one,
+     * plus the one a dead-name notification may already have added.
+     */
     if (e->type & MACH_PORT_TYPE_SEND)
         ipc_space_reverse_remove(s, name, p);
-    else
-        e->urefs = 1;
     e->type = MACH_PORT_TYPE_DEAD_NAME;
     e->object = NULL;
     *drop = p;
     return e;
+}
+
+struct ipc_entry *ipc_right_entry_checked(struct ipc_space *s, mach_port_name_t name,
+                                          struct ipc_port **drop)
+{
+    kassert(spin_lock_held(&s->lock));
+    return lookup_checked(s, name, drop);
 }
 
 /* ---- copyin ---- */
@@ -92,10 +102,8 @@ static kern_return_t copyin_receive(struct ipc_space *s, mach_port_name_t name,
     if (!(e->type & MACH_PORT_TYPE_RECEIVE))
         return KERN_INVALID_RIGHT;
     struct ipc_port *p = e->object;
-    spin_lock(&p->lock);
-    p->receiver = NULL;
-    p->receiver_name = MACH_PORT_NULL;
-    spin_unlock(&p->lock);
+    struct ipc_port *old = ipc_port_set_receiver(p, NULL, MACH_PORT_NULL);
+    kassert(old == NULL);               /* a right held in a space is not in transit */
     e->type &= ~MACH_PORT_TYPE_RECEIVE;
     if (e->type & MACH_PORT_TYPE_SEND) {
         ipc_port_reference(p);          /* the entry keeps its own */
@@ -205,9 +213,41 @@ kern_return_t ipc_right_copyin(struct ipc_space *s, mach_port_name_t name,
     spin_unlock(&s->lock);
     if (e != NULL)
         ipc_port_release(drop);
-    if (kr == KERN_SUCCESS && disp == MACH_MSG_TYPE_MOVE_RECEIVE)
+    if (kr == KERN_SUCCESS && disp == MACH_MSG_TYPE_MOVE_RECEIVE) {
         ipc_pset_remove_port(*out);
+        ipc_mqueue_wake_all(*out);      /* its waiting receivers: MACH_RCV_PORT_CHANGED */
+    }
     return kr;
+}
+
+/* Does an entry of `type` hold what `disp` takes (a dead name holds nothing)? */
+static bool has_right(mach_port_type_t type, mach_msg_type_name_t disp)
+{
+    switch (disp) {
+    case MACH_MSG_TYPE_MOVE_RECEIVE:
+    case MACH_MSG_TYPE_MAKE_SEND:
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+        return type & MACH_PORT_TYPE_RECEIVE;
+    case MACH_MSG_TYPE_MOVE_SEND:
+    case MACH_MSG_TYPE_COPY_SEND:
+        return type & MACH_PORT_TYPE_SEND;
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+        return type == MACH_PORT_TYPE_SEND_ONCE;
+    default:
+        return false;
+    }
+}
+
+bool ipc_right_copyin_check(struct ipc_space *s, mach_port_name_t name,
+                            mach_msg_type_name_t disp)
+{
+    struct ipc_port *drop = NULL;
+    spin_lock(&s->lock);
+    struct ipc_entry *e = s->active ? lookup_checked(s, name, &drop) : NULL;
+    bool ok = e != NULL && has_right(e->type, disp);
+    spin_unlock(&s->lock);
+    ipc_port_release(drop);
+    return ok;
 }
 
 mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disp)
@@ -268,8 +308,10 @@ static kern_return_t copyout_send(struct ipc_space *s, struct ipc_port *p,
     return KERN_SUCCESS;
 }
 
+/* *old_dest: the destination reference of the right in transit, to drop after unlocking. */
 static kern_return_t copyout_receive(struct ipc_space *s, struct ipc_port *p,
-                                     mach_port_name_t *name, enum release *rel)
+                                     mach_port_name_t *name, enum release *rel,
+                                     struct ipc_port **old_dest)
 {
     mach_port_name_t n = ipc_space_reverse_lookup(s, p);
     if (n != MACH_PORT_NULL) {
@@ -284,10 +326,7 @@ static kern_return_t copyout_receive(struct ipc_space *s, struct ipc_port *p,
         e->object = p;
         ipc_space_reverse_insert(s, n, p);
     }
-    spin_lock(&p->lock);
-    p->receiver = s;
-    p->receiver_name = n;
-    spin_unlock(&p->lock);
+    *old_dest = ipc_port_set_receiver(p, s, n);
     *name = n;
     return KERN_SUCCESS;
 }
@@ -313,6 +352,7 @@ kern_return_t ipc_right_copyout(struct ipc_space *s, struct ipc_port *p,
         return KERN_SUCCESS;
     }
     enum release rel = REL_NONE;
+    struct ipc_port *old_dest = NULL;
     spin_lock(&s->lock);
     kern_return_t kr = KERN_INVALID_TASK;
     if (s->active) {
@@ -321,9 +361,10 @@ kern_return_t ipc_right_copyout(struct ipc_space *s, struct ipc_port *p,
         else if (type == MACH_MSG_TYPE_PORT_SEND_ONCE)
             kr = copyout_sonce(s, p, name);
         else
-            kr = copyout_receive(s, p, name, &rel);
+            kr = copyout_receive(s, p, name, &rel, &old_dest);
     }
     spin_unlock(&s->lock);
+    ipc_port_release(old_dest);
     if (kr != KERN_SUCCESS) {
         ipc_right_release_transit(p, type);
         *name = MACH_PORT_NULL;
@@ -333,56 +374,72 @@ kern_return_t ipc_right_copyout(struct ipc_space *s, struct ipc_port *p,
     return KERN_SUCCESS;
 }
 
+/*
+ * May a right of `type` to `p` go under the existing entry `e` (space
+ * locked)?  Only a send or receive right, onto the entry holding the send
+ * or receive rights to the same port.
+ */
+static kern_return_t name_fits(struct ipc_entry *e, struct ipc_port *p, mach_msg_type_name_t type)
+{
+    if (type == MACH_MSG_TYPE_PORT_SEND_ONCE || e->object != p ||
+        !(e->type & MACH_PORT_TYPE_SEND_RECEIVE))
+        return KERN_NAME_EXISTS;
+    if (type == MACH_MSG_TYPE_PORT_SEND && (e->type & MACH_PORT_TYPE_SEND) &&
+        e->urefs >= MACH_PORT_UREFS_MAX)
+        return KERN_UREFS_OVERFLOW;
+    return KERN_SUCCESS;
+}
+
+/* Put the right into `e` (space locked); *rel: what to drop after unlocking. */
+static void fill_named(struct ipc_space *s, mach_port_name_t name, struct ipc_entry *e,
+                       bool fresh, struct ipc_port *p, mach_msg_type_name_t type,
+                       enum release *rel)
+{
+    if (fresh) {
+        e->object = p;
+        if (type != MACH_MSG_TYPE_PORT_SEND_ONCE)
+            ipc_space_reverse_insert(s, name, p);
+    }
+    *rel = fresh ? REL_NONE : REL_REF;          /* the entry holds one reference */
+    if (type == MACH_MSG_TYPE_PORT_SEND) {
+        if (e->type & MACH_PORT_TYPE_SEND)
+            *rel = REL_SEND;                    /* merged: srights-- too */
+        e->type |= MACH_PORT_TYPE_SEND;
+        e->urefs++;
+    } else if (type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+        e->type = MACH_PORT_TYPE_SEND_ONCE;
+        e->urefs = 1;
+    } else {
+        e->type |= MACH_PORT_TYPE_RECEIVE;
+    }
+}
+
 kern_return_t ipc_right_copyout_name(struct ipc_space *s, struct ipc_port *p,
                                      mach_msg_type_name_t type, mach_port_name_t name)
 {
-    struct ipc_entry *e;
-    bool fresh;
+    struct ipc_entry *e = NULL;
+    bool fresh = false;
     enum release rel = REL_NONE;
+    struct ipc_port *old_dest = NULL;
     spin_lock(&s->lock);
     kern_return_t kr = ipc_entry_get_name(s, name, &e, &fresh);
-    mach_port_name_t other = kr == KERN_SUCCESS ? ipc_space_reverse_lookup(s, p) : MACH_PORT_NULL;
-    if (kr == KERN_SUCCESS && !fresh && e->object != p)
-        kr = KERN_NAME_EXISTS;
-    else if (kr == KERN_SUCCESS && other != MACH_PORT_NULL && other != name)
+    if (kr == KERN_SUCCESS && !fresh)
+        kr = name_fits(e, p, type);
+    mach_port_name_t other = kr == KERN_SUCCESS && type != MACH_MSG_TYPE_PORT_SEND_ONCE
+                             ? ipc_space_reverse_lookup(s, p) : MACH_PORT_NULL;
+    if (other != MACH_PORT_NULL && other != name)
         kr = KERN_RIGHT_EXISTS;         /* the space knows the port by another name */
-    else if (kr == KERN_SUCCESS && type == MACH_MSG_TYPE_PORT_SEND_ONCE && !fresh)
-        kr = KERN_NAME_EXISTS;
-    if (kr == KERN_SUCCESS) {
-        if (fresh) {
-            e->object = p;
-            if (type != MACH_MSG_TYPE_PORT_SEND_ONCE)
-                ipc_space_reverse_insert(s, name, p);
-        } else {
-            rel = REL_REF;
-        }
-        if (type == MACH_MSG_TYPE_PORT_SEND) {
-            if (!fresh && (e->type & MACH_PORT_TYPE_SEND))
-                rel = REL_SEND;
-            e->type |= MACH_PORT_TYPE_SEND;
-            e->urefs = e->urefs < MACH_PORT_UREFS_MAX ? e->urefs + 1 : e->urefs;
-        } else if (type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
-            e->type = MACH_PORT_TYPE_SEND_ONCE;
-            e->urefs = 1;
-        } else {
-            e->type |= MACH_PORT_TYPE_RECEIVE;
-        }
-    } else if (kr == KERN_SUCCESS || (fresh && kr != KERN_SUCCESS)) {
-        /* nothing */
-    }
-    if (kr != KERN_SUCCESS && fresh && e->type == 0)
+    if (kr == KERN_SUCCESS)
+        fill_named(s, name, e, fresh, p, type, &rel);
+    else if (fresh)
         ipc_entry_free(s, name);
+    if (kr == KERN_SUCCESS && type == MACH_MSG_TYPE_PORT_RECEIVE)
+        old_dest = ipc_port_set_receiver(p, s, name);
     spin_unlock(&s->lock);
-    if (kr != KERN_SUCCESS)
-        return kr;
-    if (type == MACH_MSG_TYPE_PORT_RECEIVE) {
-        spin_lock(&p->lock);
-        p->receiver = s;
-        p->receiver_name = name;
-        spin_unlock(&p->lock);
-    }
-    do_release(p, rel);
-    return KERN_SUCCESS;
+    ipc_port_release(old_dest);
+    if (kr == KERN_SUCCESS)
+        do_release(p, rel);
+    return kr;
 }
 
 /* ---- deallocation and destruction ---- */
@@ -629,8 +686,10 @@ static kern_return_t alloc_object(struct ipc_space *s, mach_port_name_t *name, b
         e->type = type;
         e->object = object;
         e->urefs = type == MACH_PORT_TYPE_DEAD_NAME ? 1 : 0;
-        if (type == MACH_PORT_TYPE_RECEIVE)
+        if (type == MACH_PORT_TYPE_RECEIVE) {
             ipc_space_reverse_insert(s, *name, object);
+            ipc_port_set_receiver(object, s, *name);    /* a new port: no destination */
+        }
     }
     spin_unlock(&s->lock);
     return kr;
@@ -645,13 +704,8 @@ static kern_return_t alloc_receive(struct ipc_space *s, mach_port_name_t *name, 
     if (kr != KERN_SUCCESS) {
         spin_lock(&p->lock);
         ipc_port_destroy(p);
-        return kr;
     }
-    spin_lock(&p->lock);
-    p->receiver = s;
-    p->receiver_name = *name;
-    spin_unlock(&p->lock);
-    return KERN_SUCCESS;
+    return kr;
 }
 
 kern_return_t ipc_right_alloc_receive(struct ipc_space *s, mach_port_name_t *name)

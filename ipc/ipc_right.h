@@ -9,7 +9,8 @@
  * one per right in transit), `sorights` likewise for send-once rights.
  * A send right whose port died is turned into a dead name when looked at.
  *
- * All functions take the space unlocked and lock it themselves.
+ * All functions but ipc_right_entry_checked() take the space unlocked and
+ * lock it themselves.
  */
 #ifndef _IPC_IPC_RIGHT_H_
 #define _IPC_IPC_RIGHT_H_
@@ -20,6 +21,7 @@
 
 struct ipc_space;
 struct ipc_port;
+struct ipc_entry;
 
 /*
  * Take the right `name` denotes out of `space` as `disposition`
@@ -34,6 +36,22 @@ kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name,
                                mach_msg_type_name_t disposition,
                                struct ipc_port **port, bool *dead);
 
+/*
+ * Would ipc_right_copyin(space, name, disposition) succeed with a live
+ * right?  False for a missing name, a missing right or a dead name.
+ * Nothing changes (message headers are checked before any right is taken).
+ */
+bool ipc_right_copyin_check(struct ipc_space *space, mach_port_name_t name,
+                            mach_msg_type_name_t disposition);
+
+/*
+ * The entry `name` denotes (space locked), a send right to a dead port
+ * turned into a dead name first; NULL if none.  *drop gets the port
+ * reference the entry gave up, for the caller to release after unlocking.
+ */
+struct ipc_entry *ipc_right_entry_checked(struct ipc_space *space, mach_port_name_t name,
+                                          struct ipc_port **drop);
+
 /* The type a right has in transit after copyin with `disposition`. */
 mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disposition);
 
@@ -47,7 +65,14 @@ mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disposition);
 kern_return_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *port,
                                 mach_msg_type_name_t type, mach_port_name_t *name);
 
-/* Insert a right with a chosen name (mach_port_insert_right semantics). */
+/*
+ * Insert a right in transit under a chosen name (mach_port_insert_right):
+ * the name must be free, or (send and receive rights) hold the send or
+ * receive rights to the same port.  Consumes the right on KERN_SUCCESS
+ * only.  Errors: KERN_INVALID_VALUE (bad name), KERN_NAME_EXISTS,
+ * KERN_RIGHT_EXISTS (the port is known by another name),
+ * KERN_UREFS_OVERFLOW, KERN_INVALID_TASK, KERN_RESOURCE_SHORTAGE.
+ */
 kern_return_t ipc_right_copyout_name(struct ipc_space *space, struct ipc_port *port,
                                      mach_msg_type_name_t type, mach_port_name_t name);
 
@@ -90,7 +115,5 @@ kern_return_t ipc_right_alloc_pset(struct ipc_space *space, mach_port_name_t *na
 kern_return_t ipc_right_alloc_pset_name(struct ipc_space *space, mach_port_name_t name);
 kern_return_t ipc_right_alloc_dead(struct ipc_space *space, mach_port_name_t *name);
 kern_return_t ipc_right_alloc_dead_name(struct ipc_space *space, mach_port_name_t name);
-
-/* A receive right handed to the space by the kernel (a new port). */
 
 #endif /* _IPC_IPC_RIGHT_H_ */

@@ -241,11 +241,10 @@ kern_return_t S_mach_port_move_member(ipc_space_t space, mach_port_name_t member
     struct ipc_pset *ps = NULL;
     if (after != MACH_PORT_NULL)
         kr = lookup_pset(space, after, &ps);
-    if (kr == KERN_SUCCESS) {
+    if (kr == KERN_SUCCESS && ps != NULL)
+        kr = ipc_pset_add_port(ps, p, space);
+    else if (kr == KERN_SUCCESS)
         ipc_pset_remove_port(p);
-        if (ps != NULL)
-            ipc_pset_add_port(ps, p);
-    }
     if (ps != NULL)
         ipc_pset_release(ps);
     ipc_port_release(p);

@@ -18,23 +18,12 @@ struct cpu *cpu_by_hartid(unsigned long hartid)
     return NULL;
 }
 
-void intr_push(void)
-{
-    bool was_on = intr_disable();
-    struct cpu *c = cpu_this();
-    if (c->intr_depth++ == 0)
-        c->intr_saved = was_on;
-}
-
-void intr_pop(void)
+void intr_pop_misuse(void)
 {
     struct cpu *c = cpu_this();
     if (intr_enabled())
         panic("intr_pop on hart %lu with interrupts enabled", c->hartid);
-    if (c->intr_depth <= 0)
-        panic("intr_pop on hart %lu without a matching intr_push", c->hartid);
-    if (--c->intr_depth == 0 && c->intr_saved)
-        intr_enable();
+    panic("intr_pop on hart %lu without a matching intr_push", c->hartid);
 }
 
 void cpu_send_ipi(struct cpu *target, uint32_t reason)

@@ -53,6 +53,13 @@ struct cpu {
     struct thread *switched_from;       /* for sched_dispatch() after a switch */
     volatile bool need_resched;         /* switch at the next chance */
 
+    /*
+     * Whose floating-point values this hart's FP registers hold (a struct
+     * pcb, compared, never followed; see arch/riscv/pcb.c).  Only this hart
+     * touches it, with interrupts off.
+     */
+    const void *fp_owner;
+
     /* A function to run on this hart (kern/smp.c), set by another hart. */
     void (*volatile call_fn)(void *arg);
     void *call_arg;
@@ -70,9 +77,8 @@ extern unsigned ncpus;                  /* harts the kernel uses (usable in the 
 /* The struct cpu of the hart with this hart id, or NULL. */
 struct cpu *cpu_by_hartid(unsigned long hartid);
 
-/* Mask interrupts on this hart, nested (spinlocks use these). */
-void intr_push(void);
-void intr_pop(void);
+/* Misuse of intr_pop (kern/cpu.c): panics. */
+__noreturn void intr_pop_misuse(void);
 
 /* Send an IPI with `reason` to one hart / to every online hart but this one. */
 void cpu_send_ipi(struct cpu *target, uint32_t reason);
@@ -82,5 +88,34 @@ void cpu_broadcast_ipi(uint32_t reason);
 __noreturn void cpu_halt(void);
 
 #include <machine/cpu.h>
+
+#ifndef RVMACH_HOST
+/* The thread running on this hart (see kern/sched.h). */
+static inline struct thread *current_thread(void)
+{
+    return cpu_this()->thread;
+}
+#endif
+
+/*
+ * Mask interrupts on this hart, nested (spinlocks use these): interrupts
+ * come back when the outermost intr_pop() undoes the first intr_push().
+ */
+static inline void intr_push(void)
+{
+    bool was_on = intr_disable();
+    struct cpu *c = cpu_this();
+    if (c->intr_depth++ == 0)
+        c->intr_saved = was_on;
+}
+
+static inline void intr_pop(void)
+{
+    struct cpu *c = cpu_this();
+    if (unlikely(intr_enabled() || c->intr_depth <= 0))
+        intr_pop_misuse();
+    if (--c->intr_depth == 0 && c->intr_saved)
+        intr_enable();
+}
 
 #endif /* _KERN_CPU_H_ */

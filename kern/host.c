@@ -9,6 +9,7 @@
 #include <kern/ipc_kserver.h>
 #include <kern/kmem.h>
 #include <kern/host.h>
+#include <kern/zalloc.h>
 #include <kern/kstack.h>
 #include <kern/printf.h>
 #include <kern/string.h>
@@ -77,7 +78,7 @@ kern_return_t S_task_get_name(task_t task, kernel_name_t name)
 void kernel_stats_fill(struct rvmach_kstats *s)
 {
     *s = (struct rvmach_kstats){
-        .free_pages = vm_page_free_count(),
+        .free_pages = vm_page_available_count(),
         .total_pages = vm_page_total_count(),
         .tasks = task_count(),
         .threads = thread_count(),
@@ -89,6 +90,10 @@ void kernel_stats_fill(struct rvmach_kstats *s)
         .resident_pages = vm_page_resident_total(),
         .port_sets = ipc_pset_count(),
     };
+    size_t zpages, zelems;
+    zone_totals(&zpages, &zelems);
+    s->zone_pages = zpages;
+    s->zone_elements = zelems;
 }
 
 kern_return_t S_host_kernel_stats(host_t host, stats_array_t stats,

@@ -112,6 +112,12 @@ kern_return_t S_host_kernel_stats(host_t host, stats_array_t stats,
                                   mach_msg_type_number_t *statsCnt);
 kern_return_t S_host_tasks(host_t host_priv, task_array_t *tasks,
                            mach_msg_type_number_t *tasksCnt);
+kern_return_t S_host_zone_info(host_t host, uint32_t index, kernel_name_t name,
+                               stats_array_t info, mach_msg_type_number_t *infoCnt);
+kern_return_t S_mach_port_info(ipc_space_t space, mach_port_name_t name, stats_array_t info,
+                               mach_msg_type_number_t *infoCnt);
+kern_return_t S_vm_region_info(vm_map_t map, vm_address_t *address, stats_array_t info,
+                               mach_msg_type_number_t *infoCnt);
 
 /* rvmach_device.defs */
 kern_return_t S_device_info(host_t host_priv, device_info_t *info);

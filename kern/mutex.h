@@ -14,10 +14,15 @@
 
 struct thread;
 
+/*
+ * Taking a free mutex, and releasing one nobody waits for, is one atomic
+ * operation on `owner`; `lock` is taken only when threads must sleep (see
+ * kern/mutex.c for why no wake-up is lost).
+ */
 struct mutex {
-    struct spinlock lock;       /* guards the fields below */
-    struct thread *owner;       /* NULL when free */
-    unsigned waiters;           /* threads asleep on it */
+    struct spinlock lock;       /* serialises sleepers and wakers */
+    struct thread *owner;       /* NULL when free; changed with atomics */
+    unsigned waiters;           /* threads in the slow path (atomic) */
     const char *name;
 };
 

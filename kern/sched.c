@@ -29,7 +29,7 @@ void sched_init_cpu(struct cpu *c)
         list_init(&c->runq.queues[p]);
 }
 
-static void runq_insert(struct runq *rq, struct thread *t, bool at_head)
+__hot_leaf static void runq_insert(struct runq *rq, struct thread *t, bool at_head)
 {
     kassert(spin_lock_held(&rq->lock) && t->runq == NULL);
     if (at_head)
@@ -41,7 +41,7 @@ static void runq_insert(struct runq *rq, struct thread *t, bool at_head)
     t->runq = rq;
 }
 
-static void runq_remove(struct runq *rq, struct thread *t)
+__hot_leaf static void runq_remove(struct runq *rq, struct thread *t)
 {
     kassert(spin_lock_held(&rq->lock) && t->runq == rq);
     list_remove(&t->runq_link);
@@ -51,10 +51,20 @@ static void runq_remove(struct runq *rq, struct thread *t)
     t->runq = NULL;
 }
 
+/* The index of the lowest set bit of a non-zero word (no Zbb: a de Bruijn table). */
+static int lowest_bit(uint32_t v)
+{
+    static const uint8_t table[32] = {
+        0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+        31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9,
+    };
+    return table[((v & -v) * 0x077CB531u) >> 27];
+}
+
 /* The best priority queued (NRQS if none). */
 static int runq_best(const struct runq *rq)
 {
-    return rq->bitmap != 0 ? __builtin_ctz(rq->bitmap) : NRQS;
+    return rq->bitmap != 0 ? lowest_bit(rq->bitmap) : NRQS;
 }
 
 /* Take the most urgent thread off `rq` if it beats `limit` (lower is better). */
@@ -68,14 +78,27 @@ static struct thread *runq_take(struct runq *rq, int limit)
     return t;
 }
 
-struct thread *current_thread(void)
-{
-    return cpu_this()->thread;
-}
-
 static bool cpu_is_idle(const struct cpu *c)
 {
     return c->thread == NULL || c->thread->is_idle;
+}
+
+/*
+ * Harts running their idle thread, one bit per cpus[] index: a hint for
+ * choose_cpu() (checked again with cpu_is_idle), so that placing a thread
+ * looks at no hart when none is idle.  Changed with atomics by each hart
+ * for itself, when it switches to or from its idle thread.
+ */
+static uint32_t idle_harts;
+_Static_assert(MAX_CPUS <= 32, "idle_harts has one bit per hart");
+
+static void note_idle(struct cpu *c, bool idle)
+{
+    uint32_t bit = 1u << c->id;
+    if (idle)
+        __atomic_fetch_or(&idle_harts, bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&idle_harts, ~bit, __ATOMIC_RELAXED);
 }
 
 void sched_kick(struct cpu *c)
@@ -92,9 +115,12 @@ static struct cpu *choose_cpu(struct thread *t)
     struct cpu *last = t->last_cpu != NULL && t->last_cpu->online ? t->last_cpu : cpu_this();
     if (cpu_is_idle(last))
         return last;
-    for (unsigned i = 0; i < ncpus; i++)
-        if (cpus[i].online && cpu_is_idle(&cpus[i]) && cpus[i].runq.count == 0)
-            return &cpus[i];
+    for (uint32_t idle = __atomic_load_n(&idle_harts, __ATOMIC_RELAXED); idle != 0;
+         idle &= idle - 1) {
+        struct cpu *c = &cpus[lowest_bit(idle)];
+        if (c->online && cpu_is_idle(c) && c->runq.count == 0)
+            return c;
+    }
     return last;
 }
 
@@ -180,6 +206,8 @@ static void switch_to(struct thread *self, struct thread *next)
     if (next->task != self->task)
         pmap_activate(task_pmap(next->task));
     c->switched_from = self;
+    if (next->is_idle != self->is_idle)
+        note_idle(c, next->is_idle);
     c->thread = next;
     c->kstack_top = next->kstack;
     next->last_cpu = c;
@@ -217,9 +245,13 @@ static wait_result_t block(bool may_continue)
     struct thread *self = current_thread();
     bool was_on = intr_disable();
     cpu_this()->need_resched = false;
-    spin_lock(&self->lock);
-    bool runnable = !(self->state & (TH_WAIT | TH_SUSP | TH_HALTED));
-    spin_unlock(&self->lock);
+    /*
+     * A glance without the thread lock is enough: if a wake-up races with
+     * it, sched_dispatch() decides again under the lock once we are off
+     * this hart (and queues us if we turned out runnable).
+     */
+    unsigned state = __atomic_load_n(&self->state, __ATOMIC_RELAXED);
+    bool runnable = !(state & (TH_WAIT | TH_SUSP | TH_HALTED));
     struct thread *next = choose_next(self, runnable && may_continue);
     if (next != self)
         switch_to(self, next);
@@ -417,10 +449,14 @@ void thread_sleep_ns(uint64_t ns)
 
 void sched_update_priority(struct thread *t)
 {
-    uint64_t now = clock_uptime_us() / 1000000;
-    for (uint64_t n = now - t->usage_stamp; n > 0 && t->cpu_usage != 0; n--)
-        t->cpu_usage = t->cpu_usage * 5 / 8;     /* decay by 5/8 a second */
-    t->usage_stamp = now;
+    /* Decay by 5/8 for each whole second since the last update (timebase ticks). */
+    uint64_t now = cpu_time();
+    if (now - t->usage_stamp >= timebase_hz) {
+        uint64_t n = (now - t->usage_stamp) / timebase_hz;
+        for (; n > 0 && t->cpu_usage != 0; n--)
+            t->cpu_usage = t->cpu_usage * 5 / 8;
+        t->usage_stamp = now;
+    }
     int pri = t->base_pri;
     if (t->policy == POLICY_TIMESHARE)
         pri += t->cpu_usage / USAGE_PER_PRI;
@@ -455,6 +491,7 @@ void sched_tick(bool from_user)
 void sched_idle_loop(void)
 {
     struct cpu *c = cpu_this();
+    note_idle(c, true);
     for (;;) {
         intr_disable();
         if (smp_run_pending()) {

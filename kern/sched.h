@@ -63,7 +63,13 @@ struct runq {
 void sched_init_cpu(struct cpu *c);
 
 /* The thread running on this hart. */
+/*
+ * The thread running on this hart: an inline in kern/cpu.h (one load through
+ * tp); the host unit tests provide a function instead.
+ */
+#ifdef RVMACH_HOST
 struct thread *current_thread(void);
+#endif
 
 /*
  * Declare that the current thread is about to wait for `event`.  Then call
@@ -119,5 +125,10 @@ __noreturn void sched_idle_loop(void);
 
 /* Recompute a timesharing thread's priority from its CPU usage. */
 void sched_update_priority(struct thread *thread);
+
+/* For current_thread(), an inline there (which includes this file first). */
+#ifndef RVMACH_HOST
+#include <kern/cpu.h>
+#endif
 
 #endif /* _KERN_SCHED_H_ */

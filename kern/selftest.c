@@ -11,6 +11,9 @@
 #include <kern/devtree.h>
 #include <kern/intr.h>
 #include <kern/kstack.h>
+#include <kern/mutex.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
 #include <kern/panic.h>
 #include <kern/printf.h>
 #include <kern/selftest.h>
@@ -108,6 +111,60 @@ static bool test_spinlock(void)
     if (shared_counter != want)
         return selftest_fail("counter %lu, want %lu", (unsigned long)shared_counter,
                              (unsigned long)want);
+    return true;
+}
+
+/* ---- mutex: sleeping lock under contention from threads on every hart ---- */
+
+static struct mutex test_mutex = MUTEX_INITIALIZER("selftest_mutex");
+static volatile uint64_t mutex_counter;
+static unsigned mutex_done;
+#define MUTEX_THREADS_PER_HART 3
+#define MUTEX_ROUNDS 2000
+
+static void mutex_worker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < MUTEX_ROUNDS; i++) {
+        mutex_lock(&test_mutex);
+        uint64_t v = mutex_counter;
+        if (i % 64 == 0)
+            thread_yield();             /* sleep holding it: the others must wait, not spin */
+        mutex_counter = v + 1;
+        mutex_unlock(&test_mutex);
+    }
+    __atomic_fetch_add(&mutex_done, 1, __ATOMIC_RELEASE);
+}
+
+static bool test_mutex_contended(void)
+{
+    unsigned n = MUTEX_THREADS_PER_HART * online_count();
+    size_t threads_before = thread_count();
+    mutex_counter = 0;
+    mutex_done = 0;
+    unsigned started = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct thread *t = kernel_thread_start("selftest_mutex", mutex_worker, NULL,
+                                               BASEPRI_KERNEL + 2);
+        if (t == NULL)
+            break;
+        thread_deallocate(t);
+        started++;
+    }
+    uint64_t deadline = clock_uptime_us() + 20 * 1000 * 1000;
+    while (__atomic_load_n(&mutex_done, __ATOMIC_ACQUIRE) < started &&
+           clock_uptime_us() < deadline)
+        thread_sleep_ns(1000 * 1000);
+    if (mutex_done < started)
+        return selftest_fail("%u of %u threads finished in 20 s (a lost wake-up?)",
+                             mutex_done, started);
+    /* Wait for the reaper, so the tests after this one see a quiet kernel. */
+    while (thread_count() != threads_before && clock_uptime_us() < deadline)
+        thread_sleep_ns(1000 * 1000);
+    uint64_t want = (uint64_t)MUTEX_ROUNDS * started;
+    if (started == 0 || mutex_counter != want)
+        return selftest_fail("counter %lu, want %lu (%u threads)", (unsigned long)mutex_counter,
+                             (unsigned long)want, started);
     return true;
 }
 
@@ -210,7 +267,7 @@ static bool test_alloc(void)
     }
     static struct zone_info before[64], after[64];
     size_t nb = zone_info_all(before, ARRAY_SIZE(before));
-    size_t free_before = vm_page_free_count();
+    size_t free_before = vm_page_available_count();
     alloc_errors = 0;
     smp_run_on_all(alloc_worker, NULL);
     size_t na = zone_info_all(after, ARRAY_SIZE(after));
@@ -226,9 +283,9 @@ static bool test_alloc(void)
             ok = selftest_fail("zone %s has %zu elements in use, %zu before", after[i].name,
                                after[i].in_use, was);
     }
-    if (vm_page_free_count() != free_before)
+    if (vm_page_available_count() != free_before)
         ok = selftest_fail("free pages %zu after, %zu before",
-                           vm_page_free_count(), free_before);
+                           vm_page_available_count(), free_before);
     return ok;
 }
 
@@ -352,6 +409,8 @@ static const struct selftest mi_selftests[] = {
     { "timer", "every hart takes timer interrupts", test_timer, false },
     { "ipi", "every hart takes an inter-processor interrupt", test_ipi, false },
     { "spinlock", "a lock keeps a counter exact under all harts", test_spinlock, false },
+    { "mutex", "a sleeping lock keeps a counter exact among threads on all harts",
+      test_mutex_contended, false },
     { "alloc", "pages, zones and kalloc from all harts at once, nothing lost", test_alloc, false },
     { "plic", "a UART interrupt reaches every hart's PLIC context", test_plic, false },
     { "symbols", "the kernel symbol table resolves addresses", test_symbols, false },

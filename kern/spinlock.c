@@ -15,7 +15,8 @@ void spin_lock_init(struct spinlock *lock, const char *name)
     lock->name = name;
 }
 
-static void spin_wait(struct spinlock *lock)
+/* Contention: spin until the lock looks free (kept out of line: the fast path stays short). */
+__attribute__((noinline)) static void spin_wait(struct spinlock *lock)
 {
     uint64_t start = cpu_time();
     uint64_t limit = timebase_hz != 0 ? 5 * timebase_hz : UINT64_MAX;
@@ -34,16 +35,34 @@ static void spin_wait(struct spinlock *lock)
     }
 }
 
-void spin_lock(struct spinlock *lock)
+/*
+ * The lock was taken when we tried: either another hart holds it (wait for
+ * it), or this one does (a bug: say so).  Out of line, so spin_lock() itself
+ * is a leaf with no stack frame.
+ */
+__attribute__((noinline)) static void spin_lock_contended(struct spinlock *lock)
+{
+    struct cpu *self = cpu_this();
+    if (lock->holder == self)
+        panic("spinlock '%s': hart %lu takes it again while holding it", lock->name,
+              self->hartid);
+    do
+        spin_wait(lock);
+    while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0);
+    lock->holder = self;
+}
+
+/*
+ * spin_lock() and spin_unlock() run dozens of times per IPC round trip; on
+ * their fast paths they call nothing that returns, so they go without a
+ * frame record (__hot_leaf).
+ */
+__hot_leaf void spin_lock(struct spinlock *lock)
 {
     intr_push();
-    struct cpu *self = cpu_this();
-    if (lock->holder == self && __atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
-        panic("spinlock '%s': hart %lu takes it again while holding it",
-              lock->name, self->hartid);
-    while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0)
-        spin_wait(lock);
-    lock->holder = self;
+    if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0))
+        return spin_lock_contended(lock);
+    lock->holder = cpu_this();
 }
 
 bool spin_trylock(struct spinlock *lock)
@@ -57,23 +76,22 @@ bool spin_trylock(struct spinlock *lock)
     return true;
 }
 
-void spin_unlock(struct spinlock *lock)
+__attribute__((noinline, noreturn)) static void bad_release(struct spinlock *lock)
 {
     struct cpu *self = cpu_this();
     if (!__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
         panic("spinlock '%s': released by hart %lu but not held", lock->name,
               self->hartid);
-    if (lock->holder != self)
-        panic("spinlock '%s': released by hart %lu but held by hart %lu",
-              lock->name, self->hartid,
-              lock->holder != NULL ? lock->holder->hartid : ~0UL);
+    panic("spinlock '%s': released by hart %lu but held by hart %lu", lock->name,
+          self->hartid, lock->holder != NULL ? lock->holder->hartid : ~0UL);
+}
+
+__hot_leaf void spin_unlock(struct spinlock *lock)
+{
+    /* holder is NULL while the lock is free, so this catches both misuses. */
+    if (unlikely(lock->holder != cpu_this()))
+        bad_release(lock);
     lock->holder = NULL;
     __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
     intr_pop();
-}
-
-bool spin_lock_held(const struct spinlock *lock)
-{
-    return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) &&
-           lock->holder == cpu_this();
 }

@@ -13,6 +13,7 @@
 #define _KERN_SPINLOCK_H_
 
 #include <kern/types.h>
+#include <machine/cpu.h>
 
 struct cpu;
 
@@ -28,6 +29,10 @@ void spin_lock_init(struct spinlock *lock, const char *name);
 void spin_lock(struct spinlock *lock);
 bool spin_trylock(struct spinlock *lock);
 void spin_unlock(struct spinlock *lock);
-bool spin_lock_held(const struct spinlock *lock);   /* by this hart */
+/* Whether this hart holds the lock (for assertions). */
+static inline bool spin_lock_held(const struct spinlock *lock)
+{
+    return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) && lock->holder == cpu_this();
+}
 
 #endif /* _KERN_SPINLOCK_H_ */

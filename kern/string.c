@@ -2,16 +2,26 @@
 /* Byte-wise string and memory functions for the kernel (not used on the host). */
 #include <kern/string.h>
 
+/*
+ * memcpy and memset move eight bytes at a time when the addresses allow it
+ * (unrolled by four), and the rest byte by byte.  IPC copies messages with
+ * them, so they matter for every RPC.
+ */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s | n, 8)) {
+    if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s, 8)) {
         uint64_t *d8 = dst;
         const uint64_t *s8 = src;
-        for (size_t i = 0; i < n / 8; i++)
-            d8[i] = s8[i];
-        return dst;
+        for (; n >= 32; n -= 32, d8 += 4, s8 += 4) {
+            uint64_t a = s8[0], b = s8[1], c = s8[2], e = s8[3];
+            d8[0] = a; d8[1] = b; d8[2] = c; d8[3] = e;
+        }
+        for (; n >= 8; n -= 8)
+            *d8++ = *s8++;
+        d = (unsigned char *)d8;
+        s = (const unsigned char *)s8;
     }
     while (n--)
         *d++ = *s++;
@@ -34,11 +44,15 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
-    if (c == 0 && IS_ALIGNED((uintptr_t)d | n, 8)) {
+    if (IS_ALIGNED((uintptr_t)d, 8)) {
+        uint64_t v = (unsigned char)c * 0x0101010101010101ULL;
         uint64_t *d8 = dst;
-        for (size_t i = 0; i < n / 8; i++)
-            d8[i] = 0;
-        return dst;
+        for (; n >= 32; n -= 32, d8 += 4) {
+            d8[0] = v; d8[1] = v; d8[2] = v; d8[3] = v;
+        }
+        for (; n >= 8; n -= 8)
+            *d8++ = v;
+        d = (unsigned char *)d8;
     }
     while (n--)
         *d++ = (unsigned char)c;

@@ -92,40 +92,72 @@ static kern_return_t sys_thread_switch(uintptr_t thread, uintptr_t option, uintp
     return KERN_SUCCESS;
 }
 
-uintptr_t syscall_dispatch(long number, const uintptr_t a[6])
+/* ---- the table: each trap number's handler, with the arguments as an array ---- */
+
+typedef uintptr_t trap_fn(const uintptr_t *a);
+
+__hot_leaf static uintptr_t trap_null(const uintptr_t *a) { (void)a; return KERN_SUCCESS; }
+static uintptr_t trap_debug_write(const uintptr_t *a) { return sys_debug_write(a[0], a[1]); }
+static uintptr_t trap_sleep_until(const uintptr_t *a) { return sys_sleep_until(a[0]); }
+static uintptr_t trap_timebase(const uintptr_t *a) { (void)a; return timebase_hz; }
+static uintptr_t trap_task_exit(const uintptr_t *a) { return sys_task_exit((int)a[0]); }
+static uintptr_t trap_kernel_stats(const uintptr_t *a) { return sys_kernel_stats(a[0]); }
+static uintptr_t trap_swtch(const uintptr_t *a) { (void)a; thread_yield(); return 0; }
+static uintptr_t trap_thread_switch(const uintptr_t *a) { return sys_thread_switch(a[0], a[1], a[2]); }
+static uintptr_t trap_reply_port(const uintptr_t *a) { (void)a; return sys_reply_port(); }
+
+static uintptr_t trap_mach_msg(const uintptr_t *a)
 {
-    switch (number) {
-    case RVMACH_TRAP_null:
-        return KERN_SUCCESS;
-    case RVMACH_TRAP_debug_write:
-        return sys_debug_write(a[0], a[1]);
-    case RVMACH_TRAP_clock_sleep_until:
-        return sys_sleep_until(a[0]);
-    case RVMACH_TRAP_timebase:
-        return timebase_hz;
-    case RVMACH_TRAP_task_exit:
-        return sys_task_exit((int)a[0]);
-    case RVMACH_TRAP_kernel_stats:
-        return sys_kernel_stats(a[0]);
-    case MACH_TRAP_swtch:
-    case MACH_TRAP_swtch_pri:
-        thread_yield();
-        return 0;
-    case MACH_TRAP_thread_switch:
-        return sys_thread_switch(a[0], a[1], a[2]);
-    case MACH_TRAP_mach_msg:
-        return mach_msg_trap((void *)a[0], (mach_msg_option_t)a[1], (mach_msg_size_t)a[2],
-                             (mach_msg_size_t)a[3], (mach_port_name_t)a[4],
-                             (mach_msg_timeout_t)a[5], MACH_PORT_NULL);
-    case MACH_TRAP_mach_reply_port:
-        return sys_reply_port();
-    case MACH_TRAP_mach_task_self:
-        return self_name(current_thread()->task->self_port);
-    case MACH_TRAP_mach_thread_self:
-        return self_name(current_thread()->self_port);
-    case MACH_TRAP_mach_host_self:
-        return self_name(ipc_host_port());
-    default:
+    return mach_msg_trap((void *)a[0], (mach_msg_option_t)a[1], (mach_msg_size_t)a[2],
+                         (mach_msg_size_t)a[3], (mach_port_name_t)a[4],
+                         (mach_msg_timeout_t)a[5], MACH_PORT_NULL);
+}
+
+static uintptr_t trap_task_self(const uintptr_t *a)
+{
+    (void)a;
+    return self_name(current_thread()->task->self_port);
+}
+
+static uintptr_t trap_thread_self(const uintptr_t *a)
+{
+    (void)a;
+    return self_name(current_thread()->self_port);
+}
+
+static uintptr_t trap_host_self(const uintptr_t *a)
+{
+    (void)a;
+    return self_name(ipc_host_port());
+}
+
+/* Trap numbers are negative (Mach's convention): the table is indexed by -number. */
+#define TRAP(n) [-(n)]
+static trap_fn *const trap_table[-RVMACH_TRAP_MIN + 1] = {
+    TRAP(MACH_TRAP_mach_msg) = trap_mach_msg,
+    TRAP(MACH_TRAP_mach_reply_port) = trap_reply_port,
+    TRAP(MACH_TRAP_mach_thread_self) = trap_thread_self,
+    TRAP(MACH_TRAP_mach_task_self) = trap_task_self,
+    TRAP(MACH_TRAP_mach_host_self) = trap_host_self,
+    TRAP(MACH_TRAP_swtch_pri) = trap_swtch,
+    TRAP(MACH_TRAP_swtch) = trap_swtch,
+    TRAP(MACH_TRAP_thread_switch) = trap_thread_switch,
+    TRAP(RVMACH_TRAP_debug_write) = trap_debug_write,
+    TRAP(RVMACH_TRAP_clock_sleep_until) = trap_sleep_until,
+    TRAP(RVMACH_TRAP_timebase) = trap_timebase,
+    TRAP(RVMACH_TRAP_null) = trap_null,
+    TRAP(RVMACH_TRAP_task_exit) = trap_task_exit,
+    TRAP(RVMACH_TRAP_kernel_stats) = trap_kernel_stats,
+};
+
+/*
+ * A bounds check and a jump through the table: most of what a trap that
+ * does little costs is entering and leaving the kernel (docs/benchmarks.md).
+ */
+__hot_leaf uintptr_t syscall_dispatch(long number, const uintptr_t *a)
+{
+    unsigned long index = (unsigned long)-number;
+    if (index >= ARRAY_SIZE(trap_table) || trap_table[index] == NULL)
         return KERN_INVALID_ARGUMENT;   /* no such trap */
-    }
+    return trap_table[index](a);
 }

@@ -9,7 +9,12 @@
 
 #include <kern/types.h>
 
-uintptr_t syscall_dispatch(long number, const uintptr_t args[6]);
+/*
+ * Run trap `number` with its six arguments args[0..5] and return its result.  `args`
+ * may point into the trap frame (the arguments are read before the result
+ * is stored).
+ */
+uintptr_t syscall_dispatch(long number, const uintptr_t *args);
 
 /*
  * A user thread faulted: `exc` is an EXC_* type, `code` its code (for

@@ -146,6 +146,19 @@ void task_remove_thread(struct task *task, struct thread *thread)
         task->dead_sys_ticks += thread->sys_ticks;
     }
     mutex_unlock(&task->lock);
+    thread_wakeup((event_t)&task->threads);     /* task_terminate may be waiting */
+}
+
+/*
+ * Hand a dead task with no threads left to the reaper.  Two paths get here
+ * (its last thread freed after task_terminate marked it dead, or
+ * task_terminate finding no thread left) and both may, racing: only the
+ * first queues it.
+ */
+static void queue_reap_once(struct task *task)
+{
+    if (__atomic_exchange_n(&task->reap_queued, 1, __ATOMIC_ACQ_REL) == 0)
+        thread_queue_task_reap(task);
 }
 
 /* A thread struct of `task` was freed: the last one of a dead task reaps it. */
@@ -153,7 +166,7 @@ void task_thread_freed(struct task *task)
 {
     if (__atomic_sub_fetch(&task->live_threads, 1, __ATOMIC_ACQ_REL) == 0 &&
         !__atomic_load_n(&task->active, __ATOMIC_ACQUIRE))
-        thread_queue_task_reap(task);
+        queue_reap_once(task);
     task_deallocate(task);              /* the thread's reference */
 }
 
@@ -171,6 +184,7 @@ static unsigned grab_threads(struct task *task, struct thread **out, unsigned ma
 }
 
 #define GRAB_BATCH 32
+#define TERMINATE_POLL_NS (5 * 1000 * 1000)
 
 kern_return_t task_terminate(struct task *task)
 {
@@ -197,11 +211,19 @@ kern_return_t task_terminate(struct task *task)
         }
         if (n == 0 || only_self)
             break;
-        thread_yield();                 /* let them reach their end */
+        /*
+         * Let them reach their end: each must run to its way out of the
+         * kernel.  Sleep rather than yield, so that they get the hart even
+         * if they have a worse priority than ours; a thread leaving the
+         * task wakes us (the timeout covers one leaving before we wait).
+         */
+        assert_wait((event_t)&task->threads, false);
+        thread_set_timeout(TERMINATE_POLL_NS);
+        thread_block();
     }
     ipc_task_disable(task);
     if (__atomic_load_n(&task->live_threads, __ATOMIC_ACQUIRE) == 0)
-        thread_queue_task_reap(task);
+        queue_reap_once(task);
     if (self->task == task)
         self->halt_requested = true;    /* ends on its way back to user mode */
     return KERN_SUCCESS;

@@ -42,6 +42,7 @@ struct task {
     bool active;                    /* false once terminating */
     struct list all_link;           /* on all_tasks (tasks_lock) */
     struct list reap_link;
+    uint32_t reap_queued;           /* 1: handed to the reaper (atomic; set once) */
 
     /* CPU time of threads that have ended. */
     uint64_t dead_user_ticks, dead_sys_ticks;

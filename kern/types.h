@@ -23,6 +23,15 @@ typedef uintptr_t vaddr_t;  /* a kernel or user virtual address */
 #define __noreturn          __attribute__((noreturn))
 #define __printflike(f, a)  __attribute__((format(printf, f, a)))
 #define __unused            __attribute__((unused))
+/*
+ * For a hot function that calls nothing that returns (a leaf, or one that
+ * only tail-calls): no frame record, which the kernel otherwise keeps in
+ * every function.  A backtrace finds its caller through ra (kern/backtrace.c).
+ */
+#define __hot_leaf          __attribute__((optimize("omit-frame-pointer")))
+#ifndef __noinline
+#define __noinline          __attribute__((noinline))
+#endif
 #define likely(x)           __builtin_expect(!!(x), 1)
 #define unlikely(x)         __builtin_expect(!!(x), 0)
 

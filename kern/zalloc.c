@@ -29,10 +29,20 @@ struct zone_page {
     uint32_t magic;             /* ZPAGE_MAGIC while the page is in a zone */
     uint32_t nfree;             /* free elements in this page */
     struct zone *zone;          /* the owner */
-    struct zone_free *free;     /* list of the free elements */
+    struct zone_free *free;     /* list of the free elements that were used before */
+    uint32_t unused;            /* slots from here on were never handed out */
     struct list link;           /* on the zone's partial or full list */
     uint64_t freemap[ZPAGE_MAP_WORDS];  /* bit i set: element i is free */
 };
+
+/*
+ * Each zone keeps at most one page with every element free, so that a
+ * zone whose use goes up and down by one element does not give its page
+ * back and set it up again each time.  zone_cached counts those pages over
+ * all zones (atomic): they are free memory, and zone_drain_cached() gives
+ * them back when the page allocator runs dry.
+ */
+static size_t zone_cached;
 
 /* The list of all zones, guarded by zone_list_lock (taken before a zone's). */
 static struct spinlock zone_list_lock = SPINLOCK_INITIALIZER("zone_list");
@@ -84,7 +94,12 @@ static size_t zpage_slot(const struct zone *z, const struct zone_page *zp,
     return off / z->elem_size;
 }
 
-/* Make `page` a page of `z` with every element free.  Zone lock held. */
+/*
+ * Make `page` a page of `z` with every element free.  Zone lock held.
+ * Elements are not threaded onto the free list here: zpage_take hands out
+ * never-used slots in order (`unused`), so setting a page up costs the
+ * same whatever the element size.
+ */
 static void zpage_setup(struct zone *z, void *page)
 {
     struct zone_page *zp = page;
@@ -92,15 +107,16 @@ static void zpage_setup(struct zone *z, void *page)
     zp->zone = z;
     zp->nfree = (uint32_t)z->per_page;
     zp->free = NULL;
+    zp->unused = 0;
     memset(zp->freemap, 0, sizeof(zp->freemap));
-    for (size_t i = z->per_page; i-- > 0;) {
-        struct zone_free *e = (struct zone_free *)zpage_elem(z, zp, i);
-        e->next = zp->free;
-        zp->free = e;
-        map_set(zp, i, true);
+    for (size_t i = 0; i < z->per_page; i += 64) {
+        size_t n = z->per_page - i;
+        zp->freemap[i / 64] = n >= 64 ? ~0ULL : (1ULL << n) - 1;
     }
     list_insert_head(&z->partial, &zp->link);
     z->pages++;
+    z->empty_pages++;
+    __atomic_fetch_add(&zone_cached, 1, __ATOMIC_RELAXED);
 }
 
 /* True if `p` is the start of a free element slot of page `zp`. */
@@ -119,11 +135,19 @@ static bool zpage_slot_free(const struct zone *z, const struct zone_page *zp,
 static void *zpage_take(struct zone *z, struct zone_page *zp)
 {
     struct zone_free *e = zp->free;
-    if (e == NULL || !zpage_slot_free(z, zp, e) ||
-        (e->next != NULL && !zpage_slot_free(z, zp, e->next)))
-        return NULL;
+    if (e == NULL && zp->unused < z->per_page) {
+        e = (struct zone_free *)zpage_elem(z, zp, zp->unused++);
+    } else {
+        if (e == NULL || !zpage_slot_free(z, zp, e) ||
+            (e->next != NULL && !zpage_slot_free(z, zp, e->next)))
+            return NULL;
+        zp->free = e->next;
+    }
+    if (zp->nfree == z->per_page) {     /* the zone's empty page is in use again */
+        z->empty_pages--;
+        __atomic_fetch_sub(&zone_cached, 1, __ATOMIC_RELAXED);
+    }
     map_set(zp, zpage_slot(z, zp, e), false);
-    zp->free = e->next;
     if (--zp->nfree == 0) {
         list_remove(&zp->link);
         list_insert_head(&z->full, &zp->link);
@@ -231,6 +255,18 @@ static void zpage_release(struct zone *z, struct zone_page *zp)
     zone_page_free(zp);
 }
 
+/* A page just became empty: keep it if the zone has no empty page yet. */
+static void zpage_emptied(struct zone *z, struct zone_page *zp)
+{
+    if (z->empty_pages == 0) {
+        z->empty_pages++;
+        __atomic_fetch_add(&zone_cached, 1, __ATOMIC_RELAXED);
+        spin_unlock(&z->lock);
+    } else {
+        zpage_release(z, zp);           /* drops the lock */
+    }
+}
+
 void zfree(struct zone *z, void *elem)
 {
     spin_lock(&z->lock);
@@ -251,10 +287,12 @@ void zfree(struct zone *z, void *elem)
     z->in_use--;
     z->frees++;
     if (zp->nfree == z->per_page)
-        zpage_release(z, zp);       /* drops the lock */
+        zpage_emptied(z, zp);       /* drops the lock */
     else
         spin_unlock(&z->lock);
 }
+
+static size_t zone_drain(struct zone *z);
 
 void zone_init(struct zone *z, const char *name, size_t size)
 {
@@ -266,7 +304,7 @@ void zone_init(struct zone *z, const char *name, size_t size)
     kassert(z->per_page >= 1 && z->per_page <= ZPAGE_MAX_ELEMS);
     list_init(&z->partial);
     list_init(&z->full);
-    z->in_use = z->peak = z->pages = 0;
+    z->in_use = z->peak = z->pages = z->empty_pages = 0;
     z->allocs = z->frees = z->failures = 0;
 
     spin_lock(&zone_list_lock);
@@ -276,6 +314,7 @@ void zone_init(struct zone *z, const char *name, size_t size)
 
 void zone_destroy(struct zone *z)
 {
+    zone_drain(z);                      /* the empty page it may keep */
     spin_lock(&zone_list_lock);
     spin_lock(&z->lock);
     size_t in_use = z->in_use;
@@ -315,6 +354,22 @@ size_t zone_info_all(struct zone_info *out, size_t max)
     }
     spin_unlock(&zone_list_lock);
     return n;
+}
+
+void zone_totals(size_t *pages_in_use, size_t *elements)
+{
+    size_t pages = 0, elems = 0;
+    spin_lock(&zone_list_lock);
+    list_for_each(&zone_list, it) {
+        struct zone *z = list_entry(it, struct zone, zones_link);
+        spin_lock(&z->lock);
+        pages += z->pages - z->empty_pages;
+        elems += z->in_use;
+        spin_unlock(&z->lock);
+    }
+    spin_unlock(&zone_list_lock);
+    *pages_in_use = pages;
+    *elements = elems;
 }
 
 /* kalloc: one zone per power of two from KALLOC_MIN to KALLOC_MAX. */
@@ -362,4 +417,36 @@ void kfree(void *ptr)
     if (zi < first || zi >= (uintptr_t)&kalloc_zones[KALLOC_NZONES])
         panic("kfree: %p belongs to zone %s, not to kalloc", ptr, z->name);
     zfree(z, ptr);
+}
+
+size_t zone_cached_pages(void)
+{
+    return __atomic_load_n(&zone_cached, __ATOMIC_RELAXED);
+}
+
+/* Give back the empty page of one zone (zone lock taken here). */
+static size_t zone_drain(struct zone *z)
+{
+    spin_lock(&z->lock);
+    list_for_each(&z->partial, it) {
+        struct zone_page *zp = list_entry(it, struct zone_page, link);
+        if (zp->nfree == z->per_page) {
+            z->empty_pages--;
+            __atomic_fetch_sub(&zone_cached, 1, __ATOMIC_RELAXED);
+            zpage_release(z, zp);       /* drops the lock */
+            return 1;
+        }
+    }
+    spin_unlock(&z->lock);
+    return 0;
+}
+
+size_t zone_drain_cached(void)
+{
+    size_t freed = 0;
+    spin_lock(&zone_list_lock);
+    list_for_each(&zone_list, it)
+        freed += zone_drain(list_entry(it, struct zone, zones_link));
+    spin_unlock(&zone_list_lock);
+    return freed;
 }

@@ -6,9 +6,12 @@
  * zone, so the kernel can say how many of each exist and a leak shows up as a
  * count that does not come back.  A zone takes whole pages from the page
  * allocator; each page starts with a small header (the owning zone, its free
- * elements) and holds as many elements as fit.  A page whose elements are all
- * free goes straight back to the page allocator, so "free pages before ==
- * free pages after" holds across a test.
+ * elements) and holds as many elements as fit.  A zone keeps at most one
+ * page whose elements are all free (so use going up and down by one does
+ * not churn pages); any further empty page goes straight back to the page
+ * allocator.  Free memory is counted as the allocator's free pages plus
+ * those kept empty pages (vm_page_available_count), so "free pages before
+ * == free pages after" holds across a test.
  *
  * Elements are 16-byte aligned.  The page header takes a few dozen bytes, so
  * a zone of 2048-byte elements (kalloc.2048) holds one element per page.
@@ -44,6 +47,7 @@ struct zone {
     size_t in_use;              /* elements handed out now */
     size_t peak;                /* largest in_use seen */
     size_t pages;               /* pages held now */
+    size_t empty_pages;         /* of those, with every element free (0 or 1) */
     uint64_t allocs;            /* zalloc() successes, ever */
     uint64_t frees;             /* zfree() calls, ever */
     uint64_t failures;          /* zalloc() that found no memory */
@@ -88,7 +92,23 @@ void zfree(struct zone *z, void *elem);
  */
 size_t zone_info_all(struct zone_info *out, size_t max);
 
+/*
+ * Over every zone: the pages holding at least one element in use, and the
+ * elements in use.  The first changes with how elements happen to be
+ * spread over pages; free pages plus it does not (a leak check uses that).
+ * Takes zone_list_lock, then each zone's lock in turn.
+ */
+void zone_totals(size_t *pages_in_use, size_t *elements);
+
 /* Set up the kalloc.* zones: at boot, before the first kalloc(); again: no-op. */
+/*
+ * Pages zones keep with every element free (at most one per zone): free
+ * memory for all purposes; zone_drain_cached() gives them back (it takes
+ * zone_list_lock and each zone's lock: call it holding no zone lock).
+ */
+size_t zone_cached_pages(void);
+size_t zone_drain_cached(void);
+
 void kalloc_init(void);
 
 /*

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Page faults (vm/vm_fault.h): demand zero fill and copy-on-write through
- * shadow objects.  The zero-fill path is kept short: one entry lookup (the
- * hint usually hits), one hash lookup, one page, one pmap_enter.
+ * Page faults (vm/vm_fault.h): demand zero fill, copy-on-write through
+ * shadow objects, and physical mappings entered as they are.  The
+ * zero-fill path is kept short: one entry lookup (the hint usually hits),
+ * one hash lookup, one page, one pmap_enter.
  */
 #include <kern/panic.h>
 #include <machine/vm_param.h>
@@ -52,9 +53,27 @@ static struct vm_page *vm_fault_new_page(struct vm_object *top, vm_offset_t offs
     return page;
 }
 
+/*
+ * A physical entry (vm/vm_phys.h): enter the physical page behind va,
+ * with the entry's protection.  No page to find or make, and no object
+ * lock: the fields read are fixed at the object's creation, and the
+ * entry's reference (under the map lock) keeps the object alive.
+ */
+static kern_return_t vm_fault_phys(vm_map_t map, struct vm_map_entry *entry, vaddr_t va,
+                                   paddr_t *pa)
+{
+    const struct vm_object *object = entry->object;
+    vm_offset_t offset = entry->offset + (va - entry->start);
+    kassert(!entry->needs_copy && !entry->is_shared && offset < object->size);
+    *pa = object->phys_addr + offset;
+    return pmap_enter(map->pmap, va, *pa, entry->protection);
+}
+
 kern_return_t vm_fault_entry(vm_map_t map, struct vm_map_entry *entry, vaddr_t va,
                              vm_prot_t fault_type, paddr_t *pa)
 {
+    if (vm_object_is_phys(entry->object))
+        return vm_fault_phys(map, entry, va, pa);
     kern_return_t kr = vm_fault_prepare(entry, fault_type);
     if (kr != KERN_SUCCESS)
         return kr;

@@ -15,9 +15,13 @@
  *      on any fault of a shared entry), else it is mapped read-only;
  *   5. pmap_enter with the entry's protection, without write when the page
  *      is not the top object's or the entry is still needs_copy.
+ * An entry whose object is physical (vm/vm_phys.h) skips steps 2-4: the
+ * translation goes to the object's physical address + offset, with the
+ * entry's protection (step 1 still refuses what that does not allow).
  * Invariant kept: a translation never allows more than its entry's
  * protection, and allows writing only to a page of the entry's top object
- * when the entry is not needs_copy.
+ * when the entry is not needs_copy (or, for a physical entry, to its own
+ * physical range).
  */
 #ifndef _VM_VM_FAULT_H_
 #define _VM_VM_FAULT_H_
@@ -46,6 +50,9 @@ kern_return_t vm_fault(vm_map_t map, vaddr_t va, vm_prot_t fault_type);
  * (holding va, page aligned, and allowing fault_type) found; also returns
  * the physical page now mapped at va (*pa).  For a write fault the page is
  * the entry's top object's and stays there while the map lock is held.
+ * For a physical entry *pa is the frame of the physical range, which may
+ * be device registers, not RAM: callers that touch it through the direct
+ * map must refuse physical entries first.
  * KERN_SUCCESS or KERN_RESOURCE_SHORTAGE.
  */
 kern_return_t vm_fault_entry(vm_map_t map, struct vm_map_entry *entry, vaddr_t va,

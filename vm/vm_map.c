@@ -228,14 +228,15 @@ struct vm_map_entry *vm_map_clip_range(vm_map_t map, vaddr_t start, vaddr_t end,
     return first != NULL && first->start < end ? first : NULL;
 }
 
-kern_return_t vm_map_check_mapped(vm_map_t map, vaddr_t start, vaddr_t end,
-                                  vm_prot_t prot)
+/* vm_map_check_mapped(), and with `copy` also refuse physical entries. */
+static kern_return_t vm_map_check_range(vm_map_t map, vaddr_t start, vaddr_t end,
+                                        vm_prot_t prot, bool copy)
 {
     struct vm_map_entry *e;
     if (!vm_map_lookup_entry(map, start, &e))
         return KERN_INVALID_ADDRESS;
     for (;;) {
-        if ((e->protection & prot) != prot)
+        if ((e->protection & prot) != prot || (copy && vm_object_is_phys(e->object)))
             return KERN_PROTECTION_FAILURE;
         if (e->end >= end)
             return KERN_SUCCESS;
@@ -244,6 +245,28 @@ kern_return_t vm_map_check_mapped(vm_map_t map, vaddr_t start, vaddr_t end,
             return KERN_INVALID_ADDRESS;
         e = n;
     }
+}
+
+kern_return_t vm_map_check_mapped(vm_map_t map, vaddr_t start, vaddr_t end,
+                                  vm_prot_t prot)
+{
+    return vm_map_check_range(map, start, end, prot, false);
+}
+
+kern_return_t vm_map_check_copyable(vm_map_t map, vaddr_t start, vaddr_t end,
+                                    vm_prot_t prot)
+{
+    return vm_map_check_range(map, start, end, prot, true);
+}
+
+bool vm_map_range_has_phys(vm_map_t map, vaddr_t start, vaddr_t end)
+{
+    kassert(mutex_held(&map->lock));
+    for (struct vm_map_entry *e = vm_map_first_entry_after(map, start);
+         e != NULL && e->start < end; e = vm_map_entry_next(map, e))
+        if (vm_object_is_phys(e->object))
+            return true;
+    return false;
 }
 
 kern_return_t vm_map_find_space(vm_map_t map, vm_size_t size, vaddr_t *addr)
@@ -343,6 +366,7 @@ kern_return_t vm_map_entry_copy(vm_map_t src_map, struct vm_map_entry *src,
                                 struct vm_map_entry *copy)
 {
     kassert(mutex_held(&src_map->lock));
+    kassert(!vm_object_is_phys(src->object));  /* refused before (vm_phys.h) */
     *copy = *src;
     copy->is_shared = false;
     if (src->object == NULL)
@@ -371,6 +395,7 @@ kern_return_t vm_map_entry_copy(vm_map_t src_map, struct vm_map_entry *src,
 static kern_return_t vm_map_entry_share(vm_map_t map, struct vm_map_entry *e,
                                         struct vm_map_entry *share)
 {
+    kassert(!vm_object_is_phys(e->object));    /* never inherited (vm_phys.h) */
     if (e->object == NULL) {
         e->object = vm_object_allocate(entry_size(e));
         if (e->object == NULL)
@@ -398,7 +423,8 @@ static kern_return_t vm_map_entry_share(vm_map_t map, struct vm_map_entry *e,
 static kern_return_t vm_map_fork_entry(vm_map_t parent, struct vm_map_entry *e,
                                        vm_map_t child)
 {
-    if (e->inheritance == VM_INHERIT_NONE)
+    /* A physical entry is always NONE; check anyway, it must never leak. */
+    if (e->inheritance == VM_INHERIT_NONE || vm_object_is_phys(e->object))
         return KERN_SUCCESS;
     struct vm_map_entry *n = vm_map_entry_alloc();
     if (n == NULL)

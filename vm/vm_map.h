@@ -16,6 +16,13 @@
  *   shared                 is_shared: VM_INHERIT_SHARE gave the same object
  *                          to another map; both write in place.  A shared
  *                          entry is never needs_copy.
+ *   physical               the object is a physical object (vm/vm_phys.h,
+ *                          vm_object_is_phys): device registers or a DMA
+ *                          buffer.  Always VM_INHERIT_NONE, never needs_copy
+ *                          nor is_shared; fork skips it, and copies of it
+ *                          (vm_map_copyin, vm_map_copy_overwrite) are
+ *                          refused.  Clipping gives each piece a reference
+ *                          to the same object.
  * Map invariants (checked by the host tests after every operation):
  *   - entries are sorted by start, do not overlap, and lie in [min, max);
  *   - every entry has start < end, both page aligned;
@@ -123,6 +130,7 @@ void vm_map_deallocate(vm_map_t map);
  *   VM_INHERIT_COPY    copy-on-write: both entries become needs_copy and
  *                      the parent's translations lose write permission
  *                      (pmap_protect); a shared entry is copied at once.
+ * A physical entry (vm/vm_phys.h) is never given to the child.
  * Takes the parent's map lock, then object locks.
  * KERN_SUCCESS (*child_map has one reference) or KERN_RESOURCE_SHORTAGE
  * (nothing is left of the child; child_pmap stays the caller's).
@@ -182,6 +190,18 @@ kern_return_t vm_map_check_mapped(vm_map_t map, vaddr_t start, vaddr_t end,
                                   vm_prot_t prot);
 
 /*
+ * vm_map_check_mapped() for a range about to be copied (read) or replaced
+ * by a copy (written): additionally, a physical entry (vm/vm_phys.h) gives
+ * KERN_PROTECTION_FAILURE.  The first bad entry in address order decides.
+ * Map lock held.
+ */
+kern_return_t vm_map_check_copyable(vm_map_t map, vaddr_t start, vaddr_t end,
+                                    vm_prot_t prot);
+
+/* Does an entry of [start, end) map a physical object?  Map lock held. */
+bool vm_map_range_has_phys(vm_map_t map, vaddr_t start, vaddr_t end);
+
+/*
  * Find `size` free bytes (first fit from map->min): KERN_SUCCESS and *addr,
  * or KERN_NO_SPACE.  Map lock held.
  */
@@ -207,7 +227,8 @@ void vm_map_simplify_range(vm_map_t map, vaddr_t start, vaddr_t end);
 /*
  * Make `copy` (a fresh entry, not linked) a copy of `src` of `src_map`
  * over the same addresses: copy-on-write (both needs_copy, write removed
- * from src's translations) or, for a shared src, a copy made now.
+ * from src's translations) or, for a shared src, a copy made now.  `src`
+ * must not be physical (callers check with vm_map_check_copyable).
  * Returns KERN_SUCCESS or KERN_RESOURCE_SHORTAGE (only for a shared src;
  * then nothing is changed).  Map lock of src_map held.
  */

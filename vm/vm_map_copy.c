@@ -43,7 +43,7 @@ static size_t vm_map_count_entries(vm_map_t map, vaddr_t start, vaddr_t end)
 static kern_return_t vm_map_copyin_locked(vm_map_t map, vaddr_t start, vaddr_t end,
                                           struct vm_map_copy *copy)
 {
-    kern_return_t kr = vm_map_check_mapped(map, start, end, VM_PROT_READ);
+    kern_return_t kr = vm_map_check_copyable(map, start, end, VM_PROT_READ);
     if (kr != KERN_SUCCESS)
         return kr;
     struct vm_map_reserve res;
@@ -238,7 +238,7 @@ kern_return_t vm_map_copy_overwrite(vm_map_t dst_map, vaddr_t addr, vm_map_copy_
     if (addr < dst_map->min || end > dst_map->max)
         return KERN_INVALID_ADDRESS;
     mutex_lock(&dst_map->lock);
-    kern_return_t kr = vm_map_check_mapped(dst_map, addr, end, VM_PROT_WRITE);
+    kern_return_t kr = vm_map_check_copyable(dst_map, addr, end, VM_PROT_WRITE);
     if (kr == KERN_SUCCESS)
         kr = vm_map_range_shared(dst_map, addr, end)
                  ? vm_map_overwrite_in_place(dst_map, addr, end, copy)

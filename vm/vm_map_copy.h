@@ -44,7 +44,9 @@ void vm_map_copy_init(void);
  *   KERN_SUCCESS              *copy is the caller's
  *   KERN_INVALID_ARGUMENT     size is 0 or addr + size wraps
  *   KERN_INVALID_ADDRESS      outside [min, max), or a hole in the range
- *   KERN_PROTECTION_FAILURE   part of the range is not readable
+ *   KERN_PROTECTION_FAILURE   part of the range is not readable, or is a
+ *                             physical mapping (vm/vm_phys.h), which is
+ *                             never copied
  *   KERN_RESOURCE_SHORTAGE    no memory (src_map is unchanged, as far as
  *                             anyone can see)
  */
@@ -73,7 +75,9 @@ kern_return_t vm_map_copyout(vm_map_t dst_map, vaddr_t *addr, vm_map_copy_t copy
  *   KERN_INVALID_ARGUMENT     addr, copy->offset or copy->size not page
  *                             aligned, or the range wraps
  *   KERN_INVALID_ADDRESS      outside [min, max), or a hole
- *   KERN_PROTECTION_FAILURE   part of the range is not writable
+ *   KERN_PROTECTION_FAILURE   part of the range is not writable, or is a
+ *                             physical mapping (vm/vm_phys.h), which a
+ *                             copy never replaces
  *   KERN_RESOURCE_SHORTAGE    no memory; nothing changed, except on the
  *                             in-place path, where the pages before the
  *                             failure are written

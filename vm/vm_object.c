@@ -11,6 +11,9 @@
 #include <vm/vm_object.h>
 #include <vm/vm_resident.h>
 
+/* How long vm_object_deallocate() waits for a busy object before retrying. */
+#define VM_OBJECT_BUSY_WAIT_NS  100000
+
 static struct zone vm_object_zone;
 static size_t vm_object_count;      /* live objects (atomic) */
 
@@ -19,7 +22,8 @@ void vm_object_init(void)
     zone_init(&vm_object_zone, "vm_object", sizeof(struct vm_object));
 }
 
-struct vm_object *vm_object_allocate(vm_size_t size)
+/* A new object of `size` bytes with no page, no shadow and one reference. */
+static struct vm_object *vm_object_create(vm_size_t size)
 {
     kassert(size > 0 && IS_ALIGNED(size, PAGE_SIZE));
     struct vm_object *object = zalloc(&vm_object_zone);
@@ -34,9 +38,35 @@ struct vm_object *vm_object_allocate(vm_size_t size)
     list_init(&object->shadowers);
     list_init(&object->shadow_link);
     object->one_mapping = true;
-    object->internal = true;
+    object->internal = false;
+    object->phys = false;
     object->size = size;
+    static uint64_t next_id = 1;
+    object->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+    object->phys_addr = 0;
+    object->phys_free_order = -1;
     __atomic_fetch_add(&vm_object_count, 1, __ATOMIC_RELAXED);
+    return object;
+}
+
+struct vm_object *vm_object_allocate(vm_size_t size)
+{
+    struct vm_object *object = vm_object_create(size);
+    if (object != NULL)
+        object->internal = true;
+    return object;
+}
+
+struct vm_object *vm_object_allocate_phys(paddr_t pa, vm_size_t size, int free_order)
+{
+    kassert(IS_ALIGNED(pa, PAGE_SIZE) && pa + size - 1 >= pa);
+    kassert(free_order < 0 || size == (vm_size_t)PAGE_SIZE << free_order);
+    struct vm_object *object = vm_object_create(size);
+    if (object == NULL)
+        return NULL;
+    object->phys = true;
+    object->phys_addr = pa;
+    object->phys_free_order = free_order < 0 ? -1 : free_order;
     return object;
 }
 
@@ -44,6 +74,12 @@ static void vm_object_free(struct vm_object *object)
 {
     kassert(object->resident_count == 0 && object->shadow == NULL);
     kassert(list_empty(&object->shadowers));
+    if (object->phys && object->phys_free_order >= 0) {
+        /* The block the object owned: nothing maps it any more. */
+        struct vm_page *block = vm_page_lookup(object->phys_addr);
+        kassert(block != NULL);
+        vm_page_free(block, (unsigned)object->phys_free_order);
+    }
     zfree(&vm_object_zone, object);
     __atomic_fetch_sub(&vm_object_count, 1, __ATOMIC_RELAXED);
 }
@@ -87,13 +123,15 @@ void vm_object_deallocate(struct vm_object *object)
                 mutex_unlock(&object->lock);
             else if (!vm_object_collapse_into_shadower(object)) {
                 /*
-                 * That object is locked by someone (lock order: it comes
-                 * first).  Keep ours alive with the reference we were
-                 * dropping, let the holder finish, and drop it again.
+                 * That object is locked by someone, maybe waiting for ours
+                 * (it comes first in the lock order).  Keep ours alive with
+                 * the reference we were dropping, let go and sleep a moment
+                 * (not a yield: the holder may be less urgent than we are),
+                 * then drop it again.
                  */
                 object->ref_count++;
                 mutex_unlock(&object->lock);
-                thread_yield();
+                thread_sleep_ns(VM_OBJECT_BUSY_WAIT_NS);
                 continue;
             }
             return;
@@ -116,6 +154,7 @@ kern_return_t vm_object_shadow(struct vm_object **object, vm_offset_t *offset,
                                vm_size_t size)
 {
     struct vm_object *source = *object;
+    kassert(!source->phys);         /* never copy-on-write (vm/vm_phys.h) */
     mutex_lock(&source->lock);
     bool alone = source->ref_count == 1;
     mutex_unlock(&source->lock);
@@ -124,10 +163,15 @@ kern_return_t vm_object_shadow(struct vm_object **object, vm_offset_t *offset,
     struct vm_object *result = vm_object_allocate(size);
     if (result == NULL)
         return KERN_RESOURCE_SHORTAGE;
-    result->shadow = source;    /* the caller's reference moves here */
-    result->shadow_offset = *offset;
     mutex_lock(&source->lock);
+    if (source->ref_count == 1) {   /* the others went meanwhile */
+        mutex_unlock(&source->lock);
+        vm_object_deallocate(result);
+        return KERN_SUCCESS;
+    }
     source->one_mapping = false;    /* the shadow reaches the same offsets */
+    result->shadow = source;        /* the caller's reference moves here */
+    result->shadow_offset = *offset;
     list_insert_tail(&source->shadowers, &result->shadow_link);
     mutex_unlock(&source->lock);
     *object = result;
@@ -216,6 +260,7 @@ static bool vm_object_collapse_into_shadower(struct vm_object *backing)
         mutex_unlock(&backing->lock);
         return true;
     }
+    kassert(!mutex_held(&top->lock));   /* would never be let go */
     if (!mutex_trylock(&top->lock))
         return false;
     if (top->ref_count == 0) {      /* dying: its reference goes next */
@@ -232,6 +277,7 @@ static bool vm_object_collapse_into_shadower(struct vm_object *backing)
 
 bool vm_object_reference_shared(struct vm_object *object)
 {
+    kassert(!object->phys);         /* never inherited (vm/vm_phys.h) */
     mutex_lock(&object->lock);
     kassert(object->ref_count > 0);
     object->ref_count++;
@@ -243,6 +289,7 @@ bool vm_object_reference_shared(struct vm_object *object)
 
 void vm_object_reference_copy(struct vm_object *object)
 {
+    kassert(!object->phys);         /* never copied (vm/vm_phys.h) */
     mutex_lock(&object->lock);
     kassert(object->ref_count > 0);
     vm_object_collapse(object);
@@ -345,6 +392,7 @@ static bool vm_object_copy_level(struct vm_object *copy, struct vm_object *src,
 kern_return_t vm_object_copy_slowly(struct vm_object *src, vm_offset_t offset,
                                     vm_size_t size, struct vm_object **result)
 {
+    kassert(!src->phys);            /* never copied (vm/vm_phys.h) */
     struct vm_object *copy = vm_object_allocate(size);
     if (copy == NULL)
         return KERN_RESOURCE_SHORTAGE;

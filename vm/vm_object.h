@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vm_object: a source of pages, mapped by map entries.  For now every object
- * is internal: anonymous memory whose missing pages read as zeros.
+ * vm_object: a source of pages, mapped by map entries.  Two kinds:
+ *   internal   anonymous memory whose missing pages read as zeros (all
+ *              that the rest of this header describes);
+ *   physical   (`phys`) a fixed range of physical addresses: device
+ *              registers or a DMA buffer given to a user-level driver
+ *              (vm/vm_phys.h).  A fault maps phys_addr + offset directly.
  *
  * Shadow chains (copy-on-write): an object may have a `shadow`, the object
  * behind it.  Page o of the object is its own resident page at o if it has
@@ -14,31 +18,72 @@
  *              entries and the objects that shadow it (one each)
  *   dead       ref_count reached 0: its pages are freed, the reference it
  *              held on its shadow is dropped, it goes back to its zone
+ *   folded     referenced only by the object in front of it (its one
+ *              shadower): nobody else can see it, so its pages move up into
+ *              that object and it is freed (vm_object_collapse).  This is
+ *              done as soon as the last other reference goes
+ *              (vm_object_deallocate), so that no such link outlives the
+ *              copies that needed it; faults and copies also collapse the
+ *              chains they walk.
  * Invariants:
  *   - resident_count == number of pages on memq, all tabled with
  *     page->object == this object and page->offset < size;
  *   - the shadow graph has no cycle: a chain ends in an object with no
  *     shadow; collapse keeps chains short (vm_object_collapse);
- *   - an object that some entry writes in place (an entry without
- *     needs_copy) is referenced by such entries only, never by a
+ *   - `shadowers` lists the objects whose shadow this one is (each holds
+ *     one of its references), plus, for a moment, one that just died and
+ *     is being unlinked by vm_object_deallocate;
+ *   - once every call has returned, no object is referenced only by the
+ *     object in front of it (it would have been folded into it);
+ *   - the offsets of an object that some entry writes in place (an entry
+ *     without needs_copy) are reached by such entries only, never by a
  *     needs_copy entry, a copy or a shadow: a copy first makes every entry
- *     of the object needs_copy (or copies the pages if the entry is shared);
+ *     of the object needs_copy (or copies the pages if the entry is
+ *     shared).  Other offsets of the same object may be: an entry clipped
+ *     out of a private one and then shared (VM_INHERIT_SHARE) keeps the
+ *     object, which copies of the private part also reference;
  *   - one_mapping: no offset of the object is reachable through more than
  *     one map entry, copy entry or shadow.  Set on a new object, cleared for
  *     good by the first sharing.  While it holds, the pages under an
  *     unmapped range can be freed at once.
+ * Physical objects (phys) are none of the above's business:
+ *   - internal is false; they never hold a resident page (memq empty,
+ *     resident_count 0), never have a shadow and never are one (shadowers
+ *     empty), so nothing zero fills, copies, collapses or pages them;
+ *   - every reference is a map entry of the one map they were entered
+ *     into (vm_map_enter_phys), pieces of one entry after clipping: those
+ *     entries are VM_INHERIT_NONE, never needs_copy nor is_shared, and no
+ *     vm_map_copy or other map ever references the object (fork skips it,
+ *     vm_map_copyin and vm_map_copy_overwrite refuse it);
+ *   - phys_addr, size and phys_free_order are fixed at creation;
+ *     [phys_addr, phys_addr + size) is page aligned;
+ *   - phys_free_order >= 0: the range is one block of that order from
+ *     vm_page_alloc(), owned by the object and given back with
+ *     vm_page_free() when the last reference goes, exactly once.  By then
+ *     no pmap maps it: every translation belongs to an entry, which removes
+ *     it before dropping its reference.  -1: device registers (or memory
+ *     someone else owns), never freed.
  *
  * Locking.  Each object has a sleeping mutex guarding every field below
- * but `size` and `internal` (fixed at creation).  The lock order of the
+ * but `size`, `internal`, `id` and the phys fields (fixed at creation, so a
+ * fault reads them under the map lock alone, the entry's reference keeping
+ * the object alive).  The lock order of the
  * whole VM system is:
  *   vm_map lock  >  object locks, from the top of a chain down its shadows
  *   >  pmap locks  >  hash bucket locks / vm_page_queue_lock  >  vm_page_lock
  * (">" means "taken before").  Two objects are only ever locked together
  * when one is below the other in a chain (taken top first), or when one of
- * them was just created and nobody else can see it.  A fault holds every
+ * them was just created and nobody else can see it.  The one exception:
+ * vm_object_deallocate, holding an object it wants to fold into its
+ * shadower, only *tries* the shadower's lock (mutex_trylock, which cannot
+ * deadlock); if someone holds it, it lets go, sleeps a moment and tries
+ * again.  `shadowers` and the `shadow_link`s on it are guarded by the lock
+ * of the object they hang from (the shadow).  A fault holds every
  * lock of the chain it walks until the page is entered in the pmap: chains
  * are short, and so a concurrent collapse can neither move nor free the page
- * under it.
+ * under it.  The last vm_object_deallocate of a physical object with
+ * phys_free_order >= 0 frees its block after letting go of the object's
+ * lock (vm_page_lock is a leaf).
  */
 #ifndef _VM_VM_OBJECT_H_
 #define _VM_VM_OBJECT_H_
@@ -55,12 +100,23 @@ struct vm_object {
     struct list memq;           /* its resident pages (page->listq) */
     struct vm_object *shadow;   /* the object behind this one, or NULL */
     vm_offset_t shadow_offset;  /* offset o here is offset o + this in shadow */
-    struct list shadowers;      /* the objects whose shadow this is */
-    struct list shadow_link;    /* in shadow->shadowers (guarded by its lock) */
+    struct list shadowers;      /* objects whose shadow this is (shadow_link) */
+    struct list shadow_link;    /* in shadow->shadowers (under shadow's lock) */
     bool one_mapping;           /* see the invariants above */
     bool internal;              /* anonymous memory, zero filled (fixed) */
+    bool phys;                  /* a physical range, see above (fixed) */
     vm_size_t size;             /* bytes, page aligned (fixed) */
+    uint64_t id;                /* a serial number, for people (fixed) */
+    paddr_t phys_addr;          /* phys: offset 0 is this address (fixed) */
+    int phys_free_order;        /* phys: >= 0 buddy block freed at death,
+                                   -1 never freed (fixed) */
 };
+
+/* Is `object` (NULL: untouched anonymous memory) a physical object? */
+static inline bool vm_object_is_phys(const struct vm_object *object)
+{
+    return object != NULL && object->phys;
+}
 
 /* Set up the object zone.  Once, at boot, after vm_resident_init(). */
 void vm_object_init(void);
@@ -72,14 +128,29 @@ void vm_object_init(void);
  */
 struct vm_object *vm_object_allocate(vm_size_t size);
 
+/*
+ * A new physical object standing for [pa, pa + size) (page aligned,
+ * size > 0), one reference (the caller's); NULL when memory is out.
+ * free_order >= 0: the range is a vm_page_alloc() block of that order
+ * (size == PAGE_SIZE << free_order), which the object owns from now on and
+ * frees at its death; -1: never freed.  The caller checked the arguments.
+ */
+struct vm_object *vm_object_allocate_phys(paddr_t pa, vm_size_t size, int free_order);
+
 /* Add a reference.  Takes the object's lock; the caller holds none of it. */
 void vm_object_reference(struct vm_object *object);
 
 /*
  * Drop a reference (NULL is ignored).  The last one frees the object's
  * pages, then drops its reference on its shadow, and so on down the chain
- * (iteratively).  Takes each object's lock in turn; the caller holds none
- * of them.  The caller makes sure no pmap maps the pages any more.
+ * (iteratively).  A drop that leaves an object referenced only by the
+ * object in front of it folds it into that one at once (the pages it alone
+ * held move up, the hidden ones are freed).  Takes each object's lock in
+ * turn, and tries the one in front; if that one is busy, sleeps a moment
+ * (thread_sleep_ns) and tries again, so the caller holds no object lock
+ * and may sleep (map locks are fine).  The caller makes sure no pmap maps
+ * the pages it drops any more.  The last reference to a physical object
+ * with phys_free_order >= 0 gives its block back to the page allocator.
  */
 void vm_object_deallocate(struct vm_object *object);
 
@@ -100,7 +171,9 @@ kern_return_t vm_object_shadow(struct vm_object **object, vm_offset_t *offset,
  * referenced by it alone, move the shadow's pages it lacks up into it, free
  * the rest, let it shadow what the shadow shadowed, and free the shadow.
  * Takes (and drops) the locks of the chain below `object`, top down.
- * Never fails and never allocates.
+ * Never fails, never allocates, never sleeps but on those locks.  (Since
+ * vm_object_deallocate folds at once, faults and copies seldom find work
+ * for it; they call it as a safety net.)
  */
 void vm_object_collapse(struct vm_object *object);
 

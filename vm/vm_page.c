@@ -95,6 +95,11 @@ struct vm_page *vm_page_alloc(unsigned order)
     spin_lock(&vm_page_lock);
     struct vm_page *pg = buddy_alloc(&buddy, order);
     spin_unlock(&vm_page_lock);
+    if (pg == NULL && zone_drain_cached() > 0) {   /* the zones' spare pages first */
+        spin_lock(&vm_page_lock);
+        pg = buddy_alloc(&buddy, order);
+        spin_unlock(&vm_page_lock);
+    }
     return pg;
 }
 
@@ -115,6 +120,11 @@ struct vm_page *vm_page_lookup(paddr_t pa)
 size_t vm_page_free_count(void)
 {
     return __atomic_load_n(&buddy.free_pages, __ATOMIC_RELAXED);
+}
+
+size_t vm_page_available_count(void)
+{
+    return vm_page_free_count() + zone_cached_pages();
 }
 
 size_t vm_page_total_count(void)

@@ -63,6 +63,8 @@ struct vm_page *vm_page_alloc(unsigned order);     /* NULL when out of memory */
 void vm_page_free(struct vm_page *page, unsigned order);
 struct vm_page *vm_page_lookup(paddr_t pa);        /* NULL if not RAM we manage */
 size_t vm_page_free_count(void);
+/* Free pages plus the empty pages zones keep (kern/zalloc.h): all free memory. */
+size_t vm_page_available_count(void);
 size_t vm_page_total_count(void);
 
 #endif /* _VM_VM_PAGE_H_ */

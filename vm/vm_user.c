@@ -179,6 +179,10 @@ kern_return_t vm_inherit(vm_map_t map, vaddr_t addr, vm_size_t size,
     struct vm_map_entry *e = NULL;
     mutex_lock(&map->lock);
     kr = vm_map_check_mapped(map, addr, end, VM_PROT_NONE);
+    /* A physical mapping is never given to a child (vm/vm_phys.h). */
+    if (kr == KERN_SUCCESS && inheritance != VM_INHERIT_NONE &&
+        vm_map_range_has_phys(map, addr, end))
+        kr = KERN_INVALID_ARGUMENT;
     if (kr == KERN_SUCCESS)
         kr = vm_map_clip_for_change(map, addr, end, &e);
     for (; kr == KERN_SUCCESS && e != NULL && e->start < end; e = vm_map_entry_next(map, e))
@@ -197,7 +201,7 @@ kern_return_t vm_copy(vm_map_t map, vaddr_t src, vm_size_t size, vaddr_t dst)
     if (kr != KERN_SUCCESS)
         return kr;
     mutex_lock(&map->lock);
-    kr = vm_map_check_mapped(map, dst, dst + size, VM_PROT_WRITE);
+    kr = vm_map_check_copyable(map, dst, dst + size, VM_PROT_WRITE);
     mutex_unlock(&map->lock);
     if (kr != KERN_SUCCESS)
         return kr;
@@ -278,7 +282,11 @@ static kern_return_t vm_map_access_page(vm_map_t map, vaddr_t va, vm_prot_t type
     struct vm_map_entry *e;
     if (!vm_map_lookup_entry(map, va, &e))
         return KERN_INVALID_ADDRESS;
-    if ((type & ~e->protection) != 0)
+    /*
+     * A physical mapping may be device registers, which the kernel's direct
+     * map does not cover: the kernel does not touch them this way.
+     */
+    if ((type & ~e->protection) != 0 || vm_object_is_phys(e->object))
         return KERN_PROTECTION_FAILURE;
     return vm_fault_entry(map, e, va, type, pa);
 }

@@ -43,7 +43,9 @@ kern_return_t vm_allocate(vm_map_t map, vaddr_t *addr, vm_size_t size, bool anyw
 
 /*
  * Remove whatever is mapped in the range (holes are fine, as in Mach), its
- * translations, and the pages nothing else maps.
+ * translations, and the pages nothing else maps.  Part of a physical
+ * mapping (vm/vm_phys.h) may be removed: its block is freed when the last
+ * piece goes.
  */
 kern_return_t vm_deallocate(vm_map_t map, vaddr_t addr, vm_size_t size);
 
@@ -51,7 +53,8 @@ kern_return_t vm_deallocate(vm_map_t map, vaddr_t addr, vm_size_t size);
  * Set the protection of the range (set_maximum false), or its maximum
  * protection (set_maximum true: the protection is lowered to fit under it).
  * Either way new_prot must be within every entry's current maximum: the
- * maximum can only go down.  KERN_INVALID_ARGUMENT: new_prot has bits
+ * maximum can only go down (for a physical mapping it starts as the
+ * protection it was entered with).  KERN_INVALID_ARGUMENT: new_prot has bits
  * beyond VM_PROT_ALL.  KERN_INVALID_ADDRESS: a hole.
  * KERN_PROTECTION_FAILURE: new_prot beyond a maximum.
  */
@@ -60,7 +63,10 @@ kern_return_t vm_protect(vm_map_t map, vaddr_t addr, vm_size_t size,
 
 /*
  * Set what a child gets of the range at fork.  KERN_INVALID_ARGUMENT: not
- * VM_INHERIT_NONE, _SHARE or _COPY.  KERN_INVALID_ADDRESS: a hole.
+ * VM_INHERIT_NONE, _SHARE or _COPY.  KERN_INVALID_ADDRESS: a hole (checked
+ * first).  KERN_INVALID_ARGUMENT also for _SHARE or _COPY of a range that
+ * holds a physical mapping (vm/vm_phys.h): those stay VM_INHERIT_NONE, and
+ * nothing in the range is changed.
  */
 kern_return_t vm_inherit(vm_map_t map, vaddr_t addr, vm_size_t size,
                          vm_inherit_t inheritance);
@@ -70,7 +76,8 @@ kern_return_t vm_inherit(vm_map_t map, vaddr_t addr, vm_size_t size,
  * overlap), as a snapshot: copy-on-write, no page is copied now unless the
  * destination is shared.  Errors as vm_map_copyin (source: readable) and
  * vm_map_copy_overwrite (destination: writable); the destination is checked
- * before anything is done.
+ * before anything is done.  A physical mapping on either side gives
+ * KERN_PROTECTION_FAILURE.
  */
 kern_return_t vm_copy(vm_map_t map, vaddr_t src, vm_size_t size, vaddr_t dst);
 
@@ -88,7 +95,8 @@ kern_return_t vm_region(vm_map_t map, vaddr_t *addr, vm_size_t *size,
 /*
  * Copy-on-write snapshot of the range of src_map, mapped anywhere in
  * dst_map (VM_PROT_DEFAULT); *dst_addr says where.  Source errors as
- * vm_map_copyin; KERN_NO_SPACE if dst_map has no room.
+ * vm_map_copyin (a physical mapping: KERN_PROTECTION_FAILURE);
+ * KERN_NO_SPACE if dst_map has no room.
  */
 kern_return_t vm_read(vm_map_t src_map, vaddr_t addr, vm_size_t size,
                       vm_map_t dst_map, vaddr_t *dst_addr);
@@ -96,7 +104,8 @@ kern_return_t vm_read(vm_map_t src_map, vaddr_t addr, vm_size_t size,
 /*
  * Overwrite the range at `addr` of dst_map with a snapshot of the range at
  * src_addr of src_map.  Errors as vm_map_copyin (source) and
- * vm_map_copy_overwrite (destination).
+ * vm_map_copy_overwrite (destination); a physical mapping on either side
+ * gives KERN_PROTECTION_FAILURE.
  */
 kern_return_t vm_write(vm_map_t dst_map, vaddr_t addr, vm_map_t src_map,
                        vaddr_t src_addr, vm_size_t size);
@@ -105,8 +114,9 @@ kern_return_t vm_write(vm_map_t dst_map, vaddr_t addr, vm_map_t src_map,
  * For the kernel itself (loading a program, the shell, debugging): copy
  * `len` bytes between a kernel buffer and the map at `va` (any alignment),
  * faulting pages in as a read or write by the task would, so protections
- * apply.  KERN_INVALID_ADDRESS, KERN_PROTECTION_FAILURE or
- * KERN_RESOURCE_SHORTAGE may come after part of the bytes were copied.
+ * apply.  A physical mapping (vm/vm_phys.h: maybe device registers) gives
+ * KERN_PROTECTION_FAILURE.  KERN_INVALID_ADDRESS, KERN_PROTECTION_FAILURE
+ * or KERN_RESOURCE_SHORTAGE may come after part of the bytes were copied.
  */
 kern_return_t vm_map_write_bytes(vm_map_t map, vaddr_t va, const void *src, size_t len);
 kern_return_t vm_map_read_bytes(vm_map_t map, vaddr_t va, void *dst, size_t len);

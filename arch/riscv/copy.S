@@ -43,10 +43,24 @@ copyout:
 
 copy_bytes:
     or      t0, a0, a1
-    or      t0, t0, a2
     andi    t0, t0, 7
-    bnez    t0, 2f
-1:  beqz    a2, copy_done           /* all three 8-byte aligned: by words */
+    bnez    t0, 2f                  /* either address unaligned: by bytes */
+    li      t1, 32
+3:  bltu    a2, t1, 4f              /* both 8-byte aligned: 32 bytes a step, */
+    ld      t2, 0(a0)
+    ld      t3, 8(a0)
+    ld      t5, 16(a0)
+    ld      t6, 24(a0)
+    sd      t2, 0(a1)
+    sd      t3, 8(a1)
+    sd      t5, 16(a1)
+    sd      t6, 24(a1)
+    addi    a0, a0, 32
+    addi    a1, a1, 32
+    addi    a2, a2, -32
+    j       3b
+4:  li      t1, 8
+1:  bltu    a2, t1, 2f              /* then 8 bytes a step, then the rest by bytes */
     ld      t2, 0(a0)
     sd      t2, 0(a1)
     addi    a0, a0, 8

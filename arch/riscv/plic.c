@@ -117,13 +117,20 @@ void intr_unregister(unsigned irq)
     spin_unlock(&plic_lock);
 }
 
+/*
+ * Masking a line sets its priority to 0 ("never interrupt") and leaves its
+ * enable bit alone.  Clearing the enable bit instead would break the usual
+ * use, masking inside the handler: the PLIC ignores a completion for a
+ * source not enabled for the context, so the completion that follows the
+ * handler would be lost and the source would stay claimed for good.
+ */
 void intr_mask(unsigned irq)
 {
     if (plic == NULL || irq == 0 || irq > plic_ndev)
         return;
     spin_lock(&plic_lock);
     if (irqs[irq].handler != NULL)
-        enable_bit(irqs[irq].target->plic_ctx, irq, false);
+        *reg(PLIC_PRIORITY(irq)) = 0;
     spin_unlock(&plic_lock);
 }
 
@@ -132,8 +139,13 @@ void intr_unmask(unsigned irq)
     if (plic == NULL || irq == 0 || irq > plic_ndev)
         return;
     spin_lock(&plic_lock);
+    /*
+     * A priority write also makes QEMU's PLIC look at pending sources again
+     * (it does not on enable-bit writes), so a request that came while the
+     * line was masked is delivered now.
+     */
     if (irqs[irq].handler != NULL)
-        enable_bit(irqs[irq].target->plic_ctx, irq, true);
+        *reg(PLIC_PRIORITY(irq)) = 1;
     spin_unlock(&plic_lock);
 }
 
@@ -156,9 +168,7 @@ void intr_external(void)
             s->handler(s->arg, irq);
         } else {
             kprintf("plic: interrupt %u has no handler; masking it\n", irq);
-            spin_lock(&plic_lock);
-            enable_bit(c->plic_ctx, irq, false);
-            spin_unlock(&plic_lock);
+            *reg(PLIC_PRIORITY(irq)) = 0;   /* (keeps the completion below valid) */
         }
         *reg(PLIC_CLAIM(c->plic_ctx)) = irq;    /* complete */
     }

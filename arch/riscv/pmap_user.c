@@ -155,12 +155,17 @@ void pmap_activate(pmap_t p)
         csr_write(satp, kernel_satp);
         return;
     }
-    bool rolled;
-    spin_lock(&asid_lock);
-    uint32_t asid = asid_assign(&asids, &p->asid, &rolled);
-    uint64_t gen = asids.generation;
-    spin_unlock(&asid_lock);
-    __atomic_fetch_or(&p->cpus_used, 1u << c->id, __ATOMIC_RELEASE);
+    bool rolled = false;
+    uint64_t gen = __atomic_load_n(&asids.generation, __ATOMIC_ACQUIRE);
+    uint32_t asid = p->asid.asid;
+    if (asids.bits == 0 || __atomic_load_n(&p->asid.generation, __ATOMIC_ACQUIRE) != gen) {
+        spin_lock(&asid_lock);          /* a new ASID (or a new generation) */
+        asid = asid_assign(&asids, &p->asid, &rolled);
+        gen = asids.generation;
+        spin_unlock(&asid_lock);
+    }
+    if (!(__atomic_load_n(&p->cpus_used, __ATOMIC_RELAXED) & (1u << c->id)))
+        __atomic_fetch_or(&p->cpus_used, 1u << c->id, __ATOMIC_RELEASE);
     csr_write(satp, SATP_MODE_SV39 | ((uint64_t)asid << SATP_ASID_SHIFT) |
                     (p->root_pa >> PAGE_SHIFT));
     if (cpu_asid_gen[c->id] != gen || rolled) {
@@ -324,21 +329,27 @@ size_t pmap_resident_count(pmap_t p)
     return p->resident;
 }
 
+/*
+ * Zeroing and copying whole pages: eight words per loop step, walking
+ * pointers (GCC makes an address computation per word of an indexed loop).
+ */
 void pmap_zero_page(paddr_t pa)
 {
-    uint64_t *d = phys_to_virt(pa);
-    for (size_t i = 0; i < PAGE_SIZE / 8; i += 8) {
-        d[i + 0] = 0; d[i + 1] = 0; d[i + 2] = 0; d[i + 3] = 0;
-        d[i + 4] = 0; d[i + 5] = 0; d[i + 6] = 0; d[i + 7] = 0;
+    uint64_t *d = phys_to_virt(pa), *end = d + PAGE_SIZE / 8;
+    for (; d < end; d += 8) {
+        d[0] = 0; d[1] = 0; d[2] = 0; d[3] = 0;
+        d[4] = 0; d[5] = 0; d[6] = 0; d[7] = 0;
     }
 }
 
 void pmap_copy_page(paddr_t src, paddr_t dst)
 {
-    const uint64_t *s = phys_to_virt(src);
+    const uint64_t *s = phys_to_virt(src), *end = s + PAGE_SIZE / 8;
     uint64_t *d = phys_to_virt(dst);
-    for (size_t i = 0; i < PAGE_SIZE / 8; i += 4) {
-        uint64_t a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
-        d[i] = a; d[i + 1] = b; d[i + 2] = c; d[i + 3] = e;
+    for (; s < end; s += 8, d += 8) {
+        uint64_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+        uint64_t w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
+        d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
+        d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;
     }
 }

@@ -27,6 +27,8 @@ _Static_assert(offsetof(struct cpu, onfault) == CPU_ONFAULT, "CPU_ONFAULT");
 _Static_assert(offsetof(struct trapframe, sepc) == TF_SEPC, "TF_SEPC");
 _Static_assert(offsetof(struct trapframe, stval) == TF_STVAL, "TF_STVAL");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "TF_SIZE");
+_Static_assert(offsetof(struct trapframe, a5) - offsetof(struct trapframe, a0) ==
+               5 * sizeof(uint64_t), "a0..a5 must be an array for syscall_dispatch");
 
 extern char trap_entry[];
 void trap_user(struct trapframe *tf);
@@ -230,6 +232,8 @@ static void user_exception(struct trapframe *tf)
                        "misaligned instruction address");
         return;
     default:
+        if (cause == CAUSE_ILLEGAL_INST && pcb_fp_trap(&current_thread()->pcb, tf))
+            return;                     /* the thread's first FP use since a switch */
         exception_user(EXC_BAD_INSTRUCTION, EXC_RISCV_ILLEGAL, tf->sepc, tf->stval, tf->sp,
                        trap_cause_name(cause));
         return;
@@ -240,16 +244,20 @@ static void user_exception(struct trapframe *tf)
 void trap_user(struct trapframe *tf)
 {
     uint64_t cause = tf->scause;
-    if (cause & SCAUSE_INTR) {
-        interrupt(cause & ~SCAUSE_INTR, true);
-    } else if (cause == CAUSE_ECALL_U) {
+    if (likely(cause == CAUSE_ECALL_U)) {
         intr_enable();
         tf->sepc += 4;
-        const uintptr_t args[6] = { tf->a0, tf->a1, tf->a2, tf->a3, tf->a4, tf->a5 };
-        tf->a0 = syscall_dispatch((long)tf->a7, args);
+        /* a0..a5 lie next to each other in the frame: they are the argument array. */
+        tf->a0 = syscall_dispatch((long)tf->a7, (const uintptr_t *)&tf->a0);
+    } else if (cause & SCAUSE_INTR) {
+        interrupt(cause & ~SCAUSE_INTR, true);
     } else {
         intr_enable();
         user_exception(tf);
     }
-    thread_return_check();              /* returns with interrupts off */
+    /* Back to user mode with interrupts off, unless there is work to do first. */
+    intr_disable();
+    struct thread *t = current_thread();
+    if (unlikely(t->halt_requested || (t->state & TH_SUSP) || cpu_this()->need_resched))
+        thread_return_check();          /* returns with interrupts off */
 }

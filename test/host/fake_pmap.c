@@ -3,7 +3,7 @@
  * The vm/pmap.h interface for host tests: each pmap is a hash table of
  * translations.  It checks its callers the way the hardware would not:
  * unaligned addresses, VM_PROT_NONE entries and pages that are not
- * allocated abort the test at once.
+ * allocated (or in the one fake device range) abort the test at once.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -36,6 +36,9 @@ static size_t live;
 static paddr_t ram_base;
 static size_t ram_pages;
 static unsigned *map_counts;        /* translations per RAM page */
+static paddr_t dev_base;            /* device registers (fake_pmap_set_device) */
+static size_t dev_pages;
+static unsigned *dev_counts;        /* translations per device page */
 
 static void fake_die(const char *what, unsigned long long a, unsigned long long b)
 {
@@ -53,8 +56,28 @@ void fake_pmap_set_ram(paddr_t base, size_t npages)
     pthread_mutex_unlock(&fake_lock);
 }
 
+void fake_pmap_set_device(paddr_t base, size_t npages)
+{
+    pthread_mutex_lock(&fake_lock);
+    for (size_t i = 0; i < dev_pages; i++)
+        if (dev_counts[i] != 0)
+            fake_die("fake_pmap_set_device: old range still mapped", dev_base, i);
+    free(dev_counts);
+    dev_base = base;
+    dev_pages = npages;
+    dev_counts = calloc(npages, sizeof(*dev_counts));
+    pthread_mutex_unlock(&fake_lock);
+}
+
+static bool is_device(paddr_t pa)
+{
+    return dev_counts != NULL && pa >= dev_base && (pa - dev_base) / PAGE_SIZE < dev_pages;
+}
+
 static unsigned *count_of(paddr_t pa)
 {
+    if (is_device(pa))
+        return &dev_counts[(pa - dev_base) / PAGE_SIZE];
     if (pa < ram_base || (pa - ram_base) / PAGE_SIZE >= ram_pages)
         fake_die("physical address outside RAM", pa, 0);
     return &map_counts[(pa - ram_base) / PAGE_SIZE];
@@ -150,7 +173,11 @@ kern_return_t pmap_enter(pmap_t p, vaddr_t va, paddr_t pa, vm_prot_t prot)
 {
     if ((va & PAGE_MASK) != 0 || prot == VM_PROT_NONE || (prot & ~VM_PROT_ALL) != 0)
         fake_die("pmap_enter: bad va or prot", va, (unsigned long long)prot);
-    check_page(pa);
+    pthread_mutex_lock(&fake_lock);
+    bool device = is_device(pa) && (pa & PAGE_MASK) == 0;
+    pthread_mutex_unlock(&fake_lock);
+    if (!device)
+        check_page(pa);
     if (__atomic_load_n(&fail_enter, __ATOMIC_RELAXED))
         return KERN_RESOURCE_SHORTAGE;
     pthread_mutex_lock(&fake_lock);

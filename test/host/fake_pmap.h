@@ -20,6 +20,14 @@ struct fake_pmap_stats {
 /* Tell the fake which physical range is RAM (for the per-page counts). */
 void fake_pmap_set_ram(paddr_t base, size_t npages);
 
+/*
+ * Tell the fake that [base, base + npages pages) is device registers
+ * (outside RAM): pmap_enter accepts those frames too (and counts their
+ * translations), but pmap_zero_page and pmap_copy_page still refuse them.
+ * One such range; a new call replaces it (no translation may exist).
+ */
+void fake_pmap_set_device(paddr_t base, size_t npages);
+
 /* Translations of physical page `pa` in every live pmap. */
 unsigned fake_pmap_mapcount(paddr_t pa);
 

@@ -76,7 +76,7 @@ static int group_setup(void **state)
 
 static int test_setup(void **state)
 {
-    baseline = vm_page_free_count();
+    baseline = vm_page_available_count();
     return 0;
 }
 

@@ -46,6 +46,13 @@ static long outstanding(void)
     return __atomic_load_n(&pages_out, __ATOMIC_RELAXED);
 }
 
+/* Pages out once every zone has given back the empty page it may keep. */
+static long outstanding_drained(void)
+{
+    zone_drain_cached();
+    return outstanding();
+}
+
 static uint64_t rng_state;
 
 static uint64_t rng(void)
@@ -107,9 +114,10 @@ static void check_counters(const struct zone *z, const struct model *m,
     assert_int_equal(z->frees, m->frees);
     assert_int_equal(z->failures, m->failures);
     assert_int_equal(z->pages, outstanding() - pages0);
-    /* Enough pages, and none without an element in use (empty ones go back). */
+    /* Enough pages, and at most one kept with no element in use (others go back). */
     assert_true(z->pages * z->per_page >= z->in_use);
-    assert_true(z->pages <= z->in_use);
+    assert_true(z->empty_pages <= 1);
+    assert_true(z->pages - z->empty_pages <= z->in_use);
 }
 
 static void random_alloc(struct zone *z, size_t size, struct elem *live,
@@ -180,9 +188,9 @@ static uint64_t random_zone(size_t size, int steps, size_t max_live)
     while (n > 0)
         random_free(&z, size, live, &n, &m);
     check_counters(&z, &m, pages0);
-    assert_int_equal(z.pages, 0);
+    assert_int_equal(z.pages, z.empty_pages);   /* at most the one it keeps */
+    zone_destroy(&z);                           /* gives that back */
     assert_int_equal(outstanding(), pages0);
-    zone_destroy(&z);
     free(live);
     return m.failures;
 }
@@ -196,7 +204,7 @@ static void test_random_sizes(void **state)
     for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++)
         failures += random_zone(sizes[i], 20000, 600);
     assert_true(failures > 100);
-    assert_int_equal(outstanding(), 0);
+    assert_int_equal(outstanding_drained(), 0);
 }
 
 /* No page: NULL and a failure counted; then it works again. */
@@ -220,8 +228,9 @@ static void test_failure(void **state)
     page_fail = false;
     zfree(&z, a);
     zfree(&z, b);
+    assert_int_equal(z.pages, 1);               /* kept empty */
+    assert_int_equal(outstanding_drained(), 0);
     assert_int_equal(z.pages, 0);
-    assert_int_equal(outstanding(), 0);
     zone_destroy(&z);
 }
 
@@ -292,7 +301,7 @@ static void test_kalloc_sizes(void **state)
     assert_null(kalloc(KALLOC_MAX + 1));
     assert_null(kalloc(SIZE_MAX));
     kfree(NULL);
-    assert_int_equal(outstanding(), 0);
+    assert_int_equal(outstanding_drained(), 0);
 }
 
 /* Many kalloc blocks of mixed sizes alive at once, freed in random order. */
@@ -317,7 +326,7 @@ static void test_kalloc_mixed(void **state)
         live[j] = live[n - 1];
         sizes[j] = sizes[n - 1];
     }
-    assert_int_equal(outstanding(), 0);
+    assert_int_equal(outstanding_drained(), 0);
     free(live);
     free(sizes);
 }
@@ -358,7 +367,7 @@ static void test_misuse(void **state)
     zfree(&z2, c);
     zone_destroy(&z2);
     zone_destroy(&z1);
-    assert_int_equal(outstanding(), 0);
+    assert_int_equal(outstanding_drained(), 0);
 }
 
 /* The free list lives in free elements; scribbling on one is caught. */
@@ -378,9 +387,9 @@ static void test_write_after_free(void **state)
     assert_msg_has("corrupt");
     memcpy(b, &saved, sizeof(saved));
     zfree(&z, keep);
-    assert_int_equal(z.pages, 0);
+    assert_int_equal(z.pages, z.empty_pages);
     zone_destroy(&z);
-    assert_int_equal(outstanding(), 0);
+    assert_int_equal(outstanding_drained(), 0);
 }
 
 static void test_kfree_misuse(void **state)
@@ -407,7 +416,7 @@ static void test_kfree_misuse(void **state)
     assert_msg_has("kalloc.128");
     assert_msg_has("double free");
     kfree(k2);
-    assert_int_equal(outstanding(), 0);
+    assert_int_equal(outstanding_drained(), 0);
 }
 
 static void test_zone_init_checks(void **state)
@@ -460,6 +469,37 @@ static void test_zone_info(void **state)
     assert_int_equal(zone_info_all(NULL, 0), n0);
 }
 
+/* A zone keeps one empty page (no churn at the boundary), and gives it back on demand. */
+static void test_keeps_one_empty_page(void **state)
+{
+    (void)state;
+    struct zone z;
+    zone_init(&z, "test.cache", 1024);
+    long pages0 = outstanding_drained();
+    size_t cached0 = zone_cached_pages();
+    void *a = zalloc(&z), *b = zalloc(&z), *c = zalloc(&z), *d = zalloc(&z), *e = zalloc(&z);
+    assert_true(a && b && c && d && e);
+    size_t full = z.pages;                      /* 1024-byte elements: several pages */
+    assert_true(full >= 2);
+    zfree(&z, a); zfree(&z, b); zfree(&z, c); zfree(&z, d); zfree(&z, e);
+    assert_int_equal(z.in_use, 0);
+    assert_int_equal(z.pages, 1);               /* one kept, the rest given back */
+    assert_int_equal(z.empty_pages, 1);
+    assert_int_equal(zone_cached_pages(), cached0 + 1);
+    assert_int_equal(outstanding(), pages0 + 1);
+    void *again = zalloc(&z);                   /* reuses the kept page: no new one */
+    assert_non_null(again);
+    assert_int_equal(outstanding(), pages0 + 1);
+    assert_int_equal(z.empty_pages, 0);
+    assert_int_equal(zone_cached_pages(), cached0);
+    zfree(&z, again);
+    assert_true(zone_drain_cached() >= 1);
+    assert_int_equal(z.pages, 0);
+    assert_int_equal(zone_cached_pages(), 0);
+    assert_int_equal(outstanding(), pages0);
+    zone_destroy(&z);
+}
+
 /* Four threads hammer one zone, each checking its own elements' contents. */
 enum { NTHREADS = 4, THREAD_STEPS = 30000, THREAD_LIVE = 256, STRESS_SIZE = 72 };
 
@@ -503,12 +543,15 @@ static void test_threads(void **state)
     for (int i = 0; i < NTHREADS; i++)
         assert_int_equal(pthread_join(t[i], NULL), 0);
     assert_int_equal(stress_zone.in_use, 0);
+    assert_true(stress_zone.pages <= 1);        /* the one empty page it may keep */
+    assert_int_equal(stress_zone.pages, stress_zone.empty_pages);
+    zone_drain_cached();
     assert_int_equal(stress_zone.pages, 0);
     assert_int_equal(stress_zone.allocs, stress_zone.frees);
     assert_true(stress_zone.allocs > NTHREADS * THREAD_STEPS / 3);
     assert_true(stress_zone.peak <= NTHREADS * THREAD_LIVE);
     assert_true(stress_zone.peak > THREAD_LIVE);
-    assert_int_equal(outstanding(), 0);
+    assert_int_equal(outstanding_drained(), 0);
     zone_destroy(&stress_zone);
 }
 
@@ -524,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_kfree_misuse),
         cmocka_unit_test(test_zone_init_checks),
         cmocka_unit_test(test_zone_info),
+        cmocka_unit_test(test_keeps_one_empty_page),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <pthread.h>
-#include <sched.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +47,10 @@ void vm_host_init(size_t npages)
 }
 
 /* kern/sched.h: vm_object_deallocate() waits for a busy object this way. */
-void thread_yield(void)
+void thread_sleep_ns(uint64_t ns)
 {
-    sched_yield();
+    struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+    nanosleep(&ts, NULL);
 }
 
 void vm_host_fail_after(long n)
@@ -59,16 +60,28 @@ void vm_host_fail_after(long n)
     pthread_mutex_unlock(&host_page_lock);
 }
 
-struct vm_page *vm_page_alloc(unsigned order)
+/* One allocation: NULL if it is made to fail or the buddy allocator has none. */
+static struct vm_page *host_page_alloc(unsigned order, bool *injected)
 {
     pthread_mutex_lock(&host_page_lock);
     struct vm_page *pg = NULL;
-    if (host_fail_after != 0) {
+    *injected = host_fail_after == 0;
+    if (!*injected) {
         pg = buddy_alloc(&host_buddy, order);
         if (pg != NULL && host_fail_after > 0)
             host_fail_after--;
     }
     pthread_mutex_unlock(&host_page_lock);
+    return pg;
+}
+
+struct vm_page *vm_page_alloc(unsigned order)
+{
+    bool injected;
+    struct vm_page *pg = host_page_alloc(order, &injected);
+    /* As vm/vm_page.c: the zones' spare empty pages before giving up. */
+    if (pg == NULL && !injected && zone_drain_cached() > 0)
+        pg = host_page_alloc(order, &injected);
     if (pg != NULL)     /* garbage, as a reused page holds */
         memset(phys_to_virt(pg->phys), 0xa5, PAGE_SIZE << order);
     return pg;
@@ -107,6 +120,11 @@ size_t vm_page_free_count(void)
     return n;
 }
 
+size_t vm_page_available_count(void)
+{
+    return vm_page_free_count() + zone_cached_pages();
+}
+
 size_t vm_page_total_count(void)
 {
     return host_buddy.total_pages;
@@ -141,7 +159,7 @@ void vm_host_check_clean(size_t free_baseline)
     assert_int_equal(vm_host_zone_in_use("vm_map"), 0);
     assert_int_equal(vm_host_zone_in_use("vm_map_entry"), 0);
     assert_int_equal(vm_host_zone_in_use("vm_map_copy"), 0);
-    assert_int_equal(vm_page_free_count(), free_baseline);
+    assert_int_equal(vm_page_available_count(), free_baseline);
 }
 
 kern_return_t vm_host_access(vm_map_t map, vaddr_t va, vm_prot_t type, paddr_t *pa)
@@ -149,13 +167,21 @@ kern_return_t vm_host_access(vm_map_t map, vaddr_t va, vm_prot_t type, paddr_t *
     vm_prot_t prot;
     if (pmap_extract(map->pmap, va, pa, &prot) && (prot & type) == type)
         return KERN_SUCCESS;
-    kern_return_t kr = vm_fault(map, va, type);
-    if (kr != KERN_SUCCESS)
-        return kr;
-    if (!pmap_extract(map->pmap, va, pa, &prot) || (prot & type) != type)
-        fail_msg("vm_fault(0x%lx, %d) succeeded but the access is still refused",
-                 (unsigned long)va, type);
-    return KERN_SUCCESS;
+    /*
+     * Another thread (a fork write-protecting the map) may take the
+     * translation away again between the fault and the access: the
+     * hardware would fault again, and so do we, a few times.
+     */
+    for (int tries = 0; tries < 100; tries++) {
+        kern_return_t kr = vm_fault(map, va, type);
+        if (kr != KERN_SUCCESS)
+            return kr;
+        if (pmap_extract(map->pmap, va, pa, &prot) && (prot & type) == type)
+            return KERN_SUCCESS;
+    }
+    fail_msg("vm_fault(0x%lx, %d) succeeded but the access is still refused",
+             (unsigned long)va, type);
+    return KERN_FAILURE;
 }
 
 static kern_return_t host_copy(vm_map_t map, vaddr_t va, char *buf, size_t len,
@@ -253,6 +279,11 @@ static void check_entries(vm_map_t map)
             fail_msg("protection beyond maximum at 0x%lx", e->start);
         if ((e->needs_copy && e->object == NULL) || (e->needs_copy && e->is_shared))
             fail_msg("bad needs_copy at 0x%lx", e->start);
+        if (vm_object_is_phys(e->object) &&
+            (e->inheritance != VM_INHERIT_NONE || e->needs_copy || e->is_shared ||
+             e->offset + (e->end - e->start) > e->object->size))
+            fail_msg("physical entry at 0x%lx inheritable, copy-on-write, shared "
+                     "or beyond its object", e->start);
         n++;
         size += e->end - e->start;
         prev = e;
@@ -270,6 +301,11 @@ static void check_translation(vm_map_t map, const struct fake_translation *t)
     if ((t->prot & ~e->protection) != 0 || e->object == NULL)
         fail_msg("translation of 0x%lx beyond its entry (prot %d > %d)", t->va,
                  t->prot, e->protection);
+    if (vm_object_is_phys(e->object)) {         /* the frame itself, no page */
+        if (t->pa != e->object->phys_addr + e->offset + (t->va - e->start))
+            fail_msg("translation of 0x%lx maps the wrong physical frame", t->va);
+        return;
+    }
     struct vm_object *top = e->object, *last;
     mutex_lock(&top->lock);
     struct vm_page *p = vm_object_chain_lookup(top, e->offset + (t->va - e->start), &last);
@@ -301,29 +337,36 @@ void vm_host_check_map(vm_map_t map)
 /* The objects found by vm_host_check_refs(), with the references expected. */
 struct ref_audit {
     struct vm_object **obj;
-    unsigned *refs;
+    unsigned *refs;         /* entries, copy entries and shadows pointing at it */
+    bool *shadowed;         /* some object's shadow */
     size_t n, cap;
 };
 
-/* Count one more reference to `o`; a new object is appended (to be visited). */
-static void ref_audit_add(struct ref_audit *a, struct vm_object *o)
+/*
+ * Count one more reference to `o`; a new object is appended (to be
+ * visited).  Returns its index.
+ */
+static size_t ref_audit_add(struct ref_audit *a, struct vm_object *o)
 {
     for (size_t i = 0; i < a->n; i++) {
         if (a->obj[i] == o) {
             a->refs[i]++;
-            return;
+            return i;
         }
     }
     if (a->n == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 64;
         a->obj = realloc(a->obj, a->cap * sizeof(*a->obj));
         a->refs = realloc(a->refs, a->cap * sizeof(*a->refs));
+        a->shadowed = realloc(a->shadowed, a->cap * sizeof(*a->shadowed));
         assert_non_null(a->obj);
         assert_non_null(a->refs);
+        assert_non_null(a->shadowed);
     }
     a->obj[a->n] = o;
     a->refs[a->n] = 1;
-    a->n++;
+    a->shadowed[a->n] = false;
+    return a->n++;
 }
 
 static void ref_audit_entries(struct ref_audit *a, struct list *entries)
@@ -338,7 +381,7 @@ static void ref_audit_entries(struct ref_audit *a, struct list *entries)
 void vm_host_check_refs(vm_map_t *maps, size_t nmaps, struct vm_map_copy **copies,
                         size_t ncopies)
 {
-    struct ref_audit a = { NULL, NULL, 0, 0 };
+    struct ref_audit a = { NULL, NULL, NULL, 0, 0 };
     for (size_t i = 0; i < nmaps; i++) {
         mutex_lock(&maps[i]->lock);
         ref_audit_entries(&a, &maps[i]->entries);
@@ -353,8 +396,10 @@ void vm_host_check_refs(vm_map_t *maps, size_t nmaps, struct vm_map_copy **copie
         struct vm_object *shadow = o->shadow;
         resident += o->resident_count;
         mutex_unlock(&o->lock);
-        if (shadow != NULL)
-            ref_audit_add(&a, shadow);
+        if (shadow != NULL) {
+            size_t k = ref_audit_add(&a, shadow);     /* may move the arrays */
+            a.shadowed[k] = true;
+        }
     }
     char msg[160] = "";
     for (size_t i = 0; i < a.n && msg[0] == '\0'; i++) {
@@ -362,6 +407,12 @@ void vm_host_check_refs(vm_map_t *maps, size_t nmaps, struct vm_map_copy **copie
             snprintf(msg, sizeof(msg),
                      "object %p has %u references, %u expected (entries, copies, shadows)",
                      (void *)a.obj[i], a.obj[i]->ref_count, a.refs[i]);
+    }
+    for (size_t i = 0; i < a.n && msg[0] == '\0'; i++) {
+        if (a.refs[i] == 1 && a.shadowed[i])
+            snprintf(msg, sizeof(msg),
+                     "object %p is referenced only by the object in front of it "
+                     "(a collapse was missed)", (void *)a.obj[i]);
     }
     if (msg[0] == '\0' && vm_object_total_count() != a.n)
         snprintf(msg, sizeof(msg), "%zu objects live, %zu reachable from the maps and copies",
@@ -371,6 +422,7 @@ void vm_host_check_refs(vm_map_t *maps, size_t nmaps, struct vm_map_copy **copie
                  vm_page_resident_total(), resident);
     free(a.obj);
     free(a.refs);
+    free(a.shadowed);
     if (msg[0] != '\0')
         fail_msg("%s", msg);
 }

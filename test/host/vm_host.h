@@ -8,6 +8,8 @@
  * run on it, and phys_to_virt() points into it.  New pages are filled with
  * garbage and freed pages poisoned, so a missed zero fill or a use after
  * free shows.  Freeing a page that a (fake) pmap still maps aborts.
+ * thread_sleep_ns() (kern/sched.h, for vm_object_deallocate's wait for a
+ * busy object) is nanosleep().
  */
 #ifndef _TEST_VM_HOST_H_
 #define _TEST_VM_HOST_H_
@@ -33,16 +35,18 @@ void vm_host_fail_after(long n);
 size_t vm_host_zone_in_use(const char *name);
 
 /*
- * Check, with cmocka asserts, that the VM holds nothing: free pages are
- * back to `free_baseline`, no object, resident page, map, entry or copy.
+ * Check, with cmocka asserts, that the VM holds nothing: free memory
+ * (vm_page_available_count(): free pages plus the empty pages zones keep)
+ * is back to `free_baseline`, no object, resident page, map, entry or copy.
  */
 void vm_host_check_clean(size_t free_baseline);
 
 /*
  * A user access, as the MMU and trap handler would do it: look the page up
  * in map->pmap; if it is missing or does not allow `type`, call vm_fault
- * and look again (which must then succeed).  Returns vm_fault's error, or
- * KERN_SUCCESS with the frame in *pa.
+ * and look again (which must then succeed; it faults again a few times if
+ * another thread took the translation away meanwhile).  Returns vm_fault's
+ * error, or KERN_SUCCESS with the frame in *pa.
  */
 kern_return_t vm_host_access(vm_map_t map, vaddr_t va, vm_prot_t type, paddr_t *pa);
 
@@ -59,7 +63,10 @@ bool vm_host_page_is(vm_map_t map, vaddr_t va, uint8_t byte);
  * (vm/vm_fault.h): each lies in an entry, within its protection, maps the
  * page the entry's object chain resolves that address to, and allows
  * writing only to a page of the top object of an entry not needs_copy.
- * Fails the test (cmocka) on the first violation.
+ * A physical entry (vm/vm_phys.h) must be VM_INHERIT_NONE, neither
+ * needs_copy nor shared, and its translations must go to its object's
+ * physical address + offset.  Fails the test (cmocka) on the first
+ * violation.
  */
 void vm_host_check_map(vm_map_t map);
 
@@ -69,10 +76,13 @@ void vm_host_check_map(vm_map_t map);
  * down the shadow chains) must be all the live objects
  * (vm_object_total_count()), each object's ref_count must be exactly the
  * number of entries, copy entries and shadows pointing at it, and their
- * resident pages must be all the resident pages (vm_page_resident_total()).
- * A reference taken and never dropped, or dropped twice, fails the test
- * (cmocka) at the step that did it.  No lock may be held; none is taken
- * but the objects' (the caller makes sure nothing else runs).
+ * resident pages must be all the resident pages (vm_page_resident_total()),
+ * and no object may be referenced only by the object in front of it (that
+ * link is collapsed as soon as its other users go: vm_object_deallocate).
+ * A reference taken and never dropped, dropped twice, or a chain left
+ * longer than it must be fails the test (cmocka) at the step that did it.
+ * Takes the maps' and the objects' locks in turn; call it when no other
+ * thread uses the VM.
  */
 struct vm_map_copy;
 void vm_host_check_refs(vm_map_t *maps, size_t nmaps, struct vm_map_copy **copies,

@@ -7,8 +7,15 @@ KERNEL PANIC (unless --panic is given, then one must), no line says
 "TEST ... FAIL", and QEMU either powers off by itself or, with --halt,
 the last expected pattern has been seen.  A timeout fails, and shows the
 last lines printed.  The whole serial log is kept in --log.
+
+Typing: --send PATTERN TEXT types TEXT on the serial line (QEMU's stdin)
+once a line matching PATTERN has been seen, a character at a time with
+--send-delay between them; the sends go in the order given, each waiting
+for its own pattern.  TEXT takes Python escapes ("\\r", "\\x03", "\\x7f").
+--count PATTERN N: exactly N lines must match PATTERN by the end.
 """
 import argparse
+import codecs
 import os
 import re
 import selectors
@@ -41,6 +48,12 @@ def parse_args():
                     help="the kernel is meant to panic; the test needs the report")
     ap.add_argument("--halt", action="store_true",
                     help="the kernel is meant to halt: stop once every pattern is seen")
+    ap.add_argument("--send", nargs=2, action="append", default=[], metavar=("PATTERN", "TEXT"),
+                    help="type TEXT (Python escapes) once a line matches PATTERN")
+    ap.add_argument("--send-delay", type=float, default=0.02,
+                    help="seconds between typed characters")
+    ap.add_argument("--count", nargs=2, action="append", default=[], metavar=("PATTERN", "N"),
+                    help="exactly N lines must match PATTERN")
     ap.add_argument("--log", help="where to write the serial log")
     ap.add_argument("extra", nargs="*", help="more QEMU arguments (after --)")
     return ap.parse_args()
@@ -71,6 +84,11 @@ class Judge:
         self.problems = []
         self.panic_at = None
         self.lines = []
+        self.sends = [(re.compile(p), codecs.decode(t, "unicode_escape").encode("latin-1"))
+                      for p, t in args.send]
+        self.next_send = 0
+        self.typing = b""           # bytes still to type
+        self.counts = [(re.compile(p), int(n), [0]) for p, n in args.count]
 
     def feed(self, line):
         self.lines.append(line)
@@ -89,6 +107,16 @@ class Judge:
                 self.problems.append(f"line matches rejected /{r.pattern}/: {line}")
         if self.next_expect < len(self.expect) and self.expect[self.next_expect].search(line):
             self.next_expect += 1
+        if self.next_send < len(self.sends) and self.sends[self.next_send][0].search(line):
+            self.typing += self.sends[self.next_send][1]
+            self.next_send += 1
+        for r, _, seen in self.counts:
+            if r.search(line):
+                seen[0] += 1
+
+    def count_problems(self):
+        return [f"{seen[0]} lines match /{r.pattern}/, not {n}"
+                for r, n, seen in self.counts if seen[0] != n]
 
     def all_seen(self):
         return self.next_expect == len(self.expect)
@@ -113,14 +141,23 @@ def run(args):
     buf = b""
     log = open(args.log, "wb") if args.log else None
     timed_out = False
+    next_key = 0.0
     while True:
         if judge.done():
             break
-        left = deadline - time.monotonic()
+        now = time.monotonic()
+        left = deadline - now
         if left <= 0:
             timed_out = True
             break
-        if not sel.select(timeout=min(left, 0.2)):
+        if judge.typing and now >= next_key:
+            type_one(proc, judge)
+            next_key = now + args.send_delay
+            continue
+        wait = min(left, 0.2)
+        if judge.typing:
+            wait = max(0.0, min(wait, next_key - now))
+        if not sel.select(timeout=wait):
             if proc.poll() is not None:
                 break
             continue
@@ -152,13 +189,28 @@ def run(args):
     return verdict(args, judge, timed_out, exited, proc.returncode)
 
 
+def type_one(proc, judge):
+    """Type the next character on QEMU's stdin."""
+    try:
+        proc.stdin.write(judge.typing[:1])
+        proc.stdin.flush()
+        judge.typing = judge.typing[1:]
+    except (BrokenPipeError, OSError):
+        judge.problems.append("could not type: QEMU's stdin is closed")
+        judge.typing = b""
+
+
 def verdict(args, judge, timed_out, exited, code):
-    problems = list(judge.problems)
+    problems = list(judge.problems) + judge.count_problems()
     if args.panic and judge.panic_at is None:
         problems.append("the kernel was meant to panic and did not")
     if not judge.all_seen():
         missing = args.expect[judge.next_expect]
         problems.append(f"never saw a line matching /{missing}/")
+    if judge.next_send < len(judge.sends):
+        problems.append(f"never saw /{args.send[judge.next_send][0]}/ to type after")
+    elif judge.typing:
+        problems.append("the run ended before all the text was typed")
     if timed_out:
         problems.append(f"timed out after {args.timeout:.0f} s")
     elif exited and code not in (0, None) and not problems:

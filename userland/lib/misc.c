@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Small helpers: error strings, time, sleeping, stdin before a console exists. */
+/* Small helpers: error strings, time, sleeping.  (stdin: console.c.) */
 #include <stdio.h>
 #include <mach.h>
 #include "libmach_internal.h"
@@ -18,12 +18,6 @@ uint64_t rvmach_uptime_ns(void)
 void rvmach_sleep_ms(unsigned ms)
 {
     thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, ms);
-}
-
-__attribute__((weak)) int rvmach_console_getc(FILE *f)
-{
-    (void)f;
-    return EOF;                         /* no console server linked in */
 }
 
 const char *mach_error_string(kern_return_t kr)

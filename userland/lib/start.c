@@ -4,6 +4,8 @@
 #include <picotls.h>
 #include <stdlib.h>
 #include <mach.h>
+#include <rvmach/console.h>
+#include <rvmach/file.h>
 
 extern char __tls_base[];
 extern void __libc_init_array(void);
@@ -40,4 +42,6 @@ void rvmach_child_init(void)
     rvmach_host_priv = MACH_PORT_NULL;
     rvmach_bootmods = NULL;
     rvmach_bootmods_size = 0;
+    rvmach_console_child_init();        /* the parent's console port name means nothing here */
+    rvmach_file_child_init();           /* nor its open files' ports */
 }

@@ -143,6 +143,18 @@ struct rvmach_kstats tl_stats(void)
     return s;
 }
 
+/*
+ * The same as far as leaks go: the same tasks, threads, ports, zone
+ * elements, and pages (free ones plus those zones hold: how elements are
+ * spread over zone pages may differ without anything being lost).
+ */
+static bool same_usage(const struct rvmach_kstats *a, const struct rvmach_kstats *b)
+{
+    return a->free_pages + a->zone_pages == b->free_pages + b->zone_pages &&
+           a->zone_elements == b->zone_elements && a->tasks == b->tasks &&
+           a->threads == b->threads && a->ports == b->ports;
+}
+
 struct rvmach_kstats tl_stats_quiet(void)
 {
     struct rvmach_kstats prev = tl_stats(), now;
@@ -150,9 +162,7 @@ struct rvmach_kstats tl_stats_quiet(void)
         rvmach_sleep_ms(20);
         rvmach_thread_reap_stacks();
         now = tl_stats();
-        bool equal = now.free_pages == prev.free_pages && now.tasks == prev.tasks &&
-                     now.threads == prev.threads && now.ports == prev.ports;
-        same = equal ? same + 1 : 0;
+        same = same_usage(&now, &prev) ? same + 1 : 0;
         prev = now;
     }
     return prev;
@@ -164,8 +174,7 @@ bool tl_wait_settled(const struct rvmach_kstats *base, unsigned ms)
     for (unsigned waited = 0;; waited += 10) {
         rvmach_thread_reap_stacks();
         now = tl_stats();
-        if (now.free_pages == base->free_pages && now.tasks == base->tasks &&
-            now.threads == base->threads && now.ports == base->ports)
+        if (same_usage(&now, base))
             return true;
         if (waited >= ms)
             break;
@@ -182,9 +191,11 @@ bool tl_wait_settled(const struct rvmach_kstats *base, unsigned ms)
         vm_deallocate(mach_task_self(), (vm_address_t)names, nn * sizeof(*names));
         vm_deallocate(mach_task_self(), (vm_address_t)types, nt * sizeof(*types));
     }
-    printf("  not settled: free pages %lu (was %lu), tasks %lu (%lu), threads %lu (%lu),"
-           " ports %lu (%lu)\n",
-           (unsigned long)now.free_pages, (unsigned long)base->free_pages,
+    printf("  not settled: free pages %lu + zone pages %lu (was %lu + %lu), zone elements %lu"
+           " (%lu), tasks %lu (%lu), threads %lu (%lu), ports %lu (%lu)\n",
+           (unsigned long)now.free_pages, (unsigned long)now.zone_pages,
+           (unsigned long)base->free_pages, (unsigned long)base->zone_pages,
+           (unsigned long)now.zone_elements, (unsigned long)base->zone_elements,
            (unsigned long)now.tasks, (unsigned long)base->tasks,
            (unsigned long)now.threads, (unsigned long)base->threads,
            (unsigned long)now.ports, (unsigned long)base->ports);

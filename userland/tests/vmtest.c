@@ -114,6 +114,170 @@ static void test_preempt(void)
     rvmach_sleep_ms(20);                /* let the spinner end */
 }
 
+/* ---- floating-point registers survive switches between threads and tasks ---- */
+
+#define FP_WORKERS_LOCAL 4      /* threads in this task */
+#define FP_WORKERS_CHILD 2      /* tasks, one worker each */
+#define FP_ROUNDS 150
+
+struct fp_results {
+    volatile uint32_t done[FP_WORKERS_LOCAL + FP_WORKERS_CHILD];
+    volatile uint32_t bad[FP_WORKERS_LOCAL + FP_WORKERS_CHILD];
+};
+static struct fp_results *fp_results;   /* shared with the child tasks */
+
+/*
+ * Load all 32 FP registers and fcsr with values of our own, give the hart
+ * away (swtch) a few times, and read them back, all in one asm block so the
+ * compiler cannot touch them in between.  Returns how many differ.
+ */
+static unsigned fp_round(uint64_t seed)
+{
+    uint64_t in[33], out[33];
+    for (unsigned i = 0; i < 32; i++)
+        in[i] = seed * 0x9E3779B97F4A7C15ULL + i * 0x1000193ULL;
+    in[32] = (seed % 5) << 5 | (seed & 0x1f);   /* frm (0-4) and fflags */
+    uint64_t fcsr;
+    __asm__ volatile(".option push\n.option arch, +d\n csrr %0, fcsr\n.option pop" : "=r"(fcsr));
+    __asm__ volatile(
+        ".option push\n.option arch, +d\n"
+        "ld t0, 256(%0)\n csrw fcsr, t0\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+        "fld f\\n, (8 * \\n)(%0)\n"
+        ".endr\n"
+        "li t1, 3\n"
+        "1: li a7, %2\n ecall\n addi t1, t1, -1\n bnez t1, 1b\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+        "fsd f\\n, (8 * \\n)(%1)\n"
+        ".endr\n"
+        "csrr t0, fcsr\n sd t0, 256(%1)\n"
+        ".option pop\n"
+        :: "r"(in), "r"(out), "i"(MACH_TRAP_swtch)
+        : "t0", "t1", "a0", "a7", "memory",
+          "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11",
+          "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20", "f21", "f22",
+          "f23", "f24", "f25", "f26", "f27", "f28", "f29", "f30", "f31");
+    /* Our rounding mode must not leak into the arithmetic that follows. */
+    __asm__ volatile(".option push\n.option arch, +d\n csrw fcsr, %0\n.option pop" :: "r"(fcsr));
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 33; i++)
+        bad += in[i] != out[i];
+    return bad;
+}
+
+/* Arithmetic in double precision: the same sum whoever runs beside us. */
+static double fp_series(unsigned n, double x)
+{
+    double acc = 0.0;
+    for (unsigned i = 1; i <= n; i++)
+        acc += x / (i * (i + x));
+    return acc;
+}
+
+static void fp_worker(void *p)
+{
+    unsigned id = (unsigned)(uintptr_t)p;
+    unsigned bad = 0;
+    double expect = fp_series(500, id + 0.5);
+    for (unsigned r = 0; r < FP_ROUNDS; r++) {
+        bad += fp_round(id * 1000 + r + 1);
+        if (fp_series(500, id + 0.5) != expect)
+            bad++;
+    }
+    fp_results->bad[id] = bad;
+    __atomic_store_n(&fp_results->done[id], 1, __ATOMIC_RELEASE);
+}
+
+static void fp_child(void *p)
+{
+    fp_worker(p);
+}
+
+static void test_fp_registers(void)
+{
+    const unsigned total = FP_WORKERS_LOCAL + FP_WORKERS_CHILD;
+    vm_address_t addr = 0;
+    CHECK_KR(vm_allocate(mach_task_self(), &addr, PAGE, TRUE));
+    CHECK_KR(vm_inherit(mach_task_self(), addr, PAGE, VM_INHERIT_SHARE));
+    fp_results = (struct fp_results *)addr;
+    task_t tasks[FP_WORKERS_CHILD];
+    unsigned children = 0;
+    for (unsigned i = 0; i < FP_WORKERS_CHILD; i++) {
+        kern_return_t kr = tl_spawn(fp_child, (void *)(uintptr_t)(FP_WORKERS_LOCAL + i),
+                                    MACH_PORT_NULL, &tasks[children]);
+        if (CHECK(kr == KERN_SUCCESS, "spawn: %s", mach_error_string(kr)))
+            children++;
+        else
+            fp_results->done[FP_WORKERS_LOCAL + i] = 1, fp_results->bad[FP_WORKERS_LOCAL + i] = 0;
+    }
+    for (unsigned i = 0; i < FP_WORKERS_LOCAL; i++)
+        CHECK_KR(rvmach_thread_spawn(fp_worker, (void *)(uintptr_t)i, 16 * 1024, NULL));
+    /* This thread uses FP too, between the others. */
+    unsigned mine = 0;
+    for (unsigned r = 0; r < FP_ROUNDS; r++)
+        mine += fp_round(0xabcdef00u + r);
+    CHECK(mine == 0, "the main thread's FP registers changed %u times", mine);
+    uint64_t deadline = rvmach_uptime_ns() + 20000000000ULL;
+    for (unsigned i = 0; i < total; i++) {
+        while (!__atomic_load_n(&fp_results->done[i], __ATOMIC_ACQUIRE) &&
+               rvmach_uptime_ns() < deadline)
+            rvmach_sleep_ms(2);
+        if (CHECK(fp_results->done[i], "FP worker %u did not finish", i))
+            CHECK(fp_results->bad[i] == 0, "FP worker %u: %u registers or results changed", i,
+                  fp_results->bad[i]);
+    }
+    for (unsigned i = 0; i < children; i++) {
+        CHECK(tl_wait_dead(tasks[i], 5000), "FP child %u did not end", i);
+        mach_port_deallocate(mach_task_self(), tasks[i]);
+    }
+    vm_deallocate(mach_task_self(), addr, PAGE);
+    rvmach_sleep_ms(10);                /* let the local workers end */
+}
+
+/* ---- ending tasks from outside while their threads run, sleep or start ---- */
+
+static void term_spin(void *p)
+{
+    (void)p;
+    for (;;)
+        __asm__ volatile("" ::: "memory");
+}
+
+static void term_sleep(void *p)
+{
+    (void)p;
+    for (;;)
+        rvmach_sleep_ms(1);
+}
+
+static void term_many_threads(void *p)
+{
+    (void)p;
+    for (int i = 0; i < 3; i++)
+        rvmach_thread_spawn(i % 2 ? term_spin : term_sleep, NULL, 16 * 1024, NULL);
+    term_sleep(NULL);
+}
+
+#define TERM_ROUNDS 90
+
+static void test_terminate_running(void)
+{
+    struct rvmach_kstats base = tl_stats();
+    static void (*const kinds[])(void *) = { term_spin, term_sleep, term_many_threads };
+    for (unsigned i = 0; i < TERM_ROUNDS; i++) {
+        task_t child;
+        kern_return_t kr = tl_spawn(kinds[i % 3], NULL, MACH_PORT_NULL, &child);
+        if (!CHECK(kr == KERN_SUCCESS, "spawn %u: %s", i, mach_error_string(kr)))
+            break;
+        if (i % 4 != 0)
+            rvmach_sleep_ms(i % 3);     /* sometimes at once, while it still starts */
+        CHECK_KR(task_terminate(child));
+        CHECK(task_terminate(child) != KERN_SUCCESS, "a second terminate succeeded");
+        mach_port_deallocate(mach_task_self(), child);
+    }
+    CHECK(tl_wait_settled(&base, 5000), "tasks, threads or pages not returned");
+}
+
 /* ---- copy-on-write isolation after task_create with copy inheritance ---- */
 
 static uint8_t *cow_buf;
@@ -278,7 +442,9 @@ static void run_all(void)
     tl_run("vm.cow_isolation", test_cow);
     tl_run("task.faults", test_faults);
     tl_run("task.many_tasks", test_many_tasks);
+    tl_run("task.terminate_running", test_terminate_running);
     tl_run("sched.preempt", test_preempt);
+    tl_run("sched.fp_registers", test_fp_registers);
 }
 
 int main(int argc, char **argv)

@@ -66,6 +66,13 @@ extern size_t rvmach_bootmods_size;
 void rvmach_child_init(void);
 void mig_forget_reply_port(void);
 
+/*
+ * Give back what a received message carries: its reply right, the port
+ * rights and out-of-line memory of its body (a server refusing a request
+ * calls it after clearing msgh_remote_port if it answers through it).
+ */
+void mach_msg_destroy(mach_msg_header_t *msg);
+
 /* A readable name for a kern_return_t or mach_msg_return_t. */
 const char *mach_error_string(kern_return_t kr);
 

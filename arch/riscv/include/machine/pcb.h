@@ -16,16 +16,24 @@ struct context {
     uint64_t s[12];
 };
 
-/* f0-f31 and fcsr.  Saved only when the thread dirtied them (sstatus.FS). */
+/* f0-f31 and fcsr. */
 struct fpstate {
     uint64_t f[32];
     uint64_t fcsr;
 };
 
+/*
+ * FP registers are switched lazily (arch/riscv/pcb.c): `fp` holds the
+ * thread's values whenever it is not running; they are loaded into a hart
+ * only when the thread first uses FP after a switch.  `fp_cpu` is the hart
+ * they were last loaded into (NULL: none, or `fp` changed since); they are
+ * still there if that hart's fp_owner is this pcb.  Both change only on the
+ * thread's own hart, with interrupts off, or while it is stopped.
+ */
 struct pcb {
     struct context ctx;
     struct fpstate fp;
-    bool fp_saved;              /* fp holds the thread's FP registers */
+    struct cpu *fp_cpu;
     struct trapframe *utf;      /* user registers, at the top of the kernel stack */
 };
 
@@ -56,6 +64,13 @@ kern_return_t pcb_set_state(struct pcb *pcb, int flavor, const uint32_t *state,
 /* Switch-time FP handling (arch/riscv/context.S, pcb.c). */
 void pcb_switch_out(struct pcb *pcb);
 void pcb_switch_in(struct pcb *pcb);
+
+/*
+ * An illegal-instruction trap from user mode: if it came from FP being off
+ * for a thread whose values are not loaded, load them and return true (the
+ * instruction runs again); false if the instruction is really illegal.
+ */
+bool pcb_fp_trap(struct pcb *pcb, struct trapframe *tf);
 
 void fp_save(struct fpstate *fp);
 void fp_restore(const struct fpstate *fp);
