@@ -118,5 +118,6 @@ storage_test(user.fsdamage.dirloop CONF fsdamage.conf TIMEOUT 60
 storage_test(bench.fs CONF fsbench.conf LABEL bench TIMEOUT 300 DISKS ${DISKS}/bench.img
     EXPECT "^BENCH fs_read_cold_per_KiB [0-9]+" "^BENCH fs_read_cached_per_KiB [0-9]+"
            "^BENCH blk_read_per_KiB [0-9]+" "^BENCH fs_create_write1k_close [0-9]+"
+           "^BENCH console_write_per_byte [0-9]+"
            "^BENCH done"
     QEMU_ARGS -icount shift=0)

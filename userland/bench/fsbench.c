@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * Storage benchmarks, in guest instructions (run under QEMU with -icount
+ * Storage and console benchmarks, in guest instructions (run under QEMU with -icount
  * shift=0 -smp 1, where `instret` counts every instruction of the hart:
- * this program, the fs and blk servers, the kernel).  Started by bootstrap
- * after `blk` and `fs` on bench.img (three 16 MiB files).  Each figure is
+ * this program, the uart, fs and blk servers, the kernel).  Started by
+ * bootstrap after `uart`, `blk` and `fs` on bench.img (three 16 MiB files).  Each figure is
  * the median of several runs; each prints `BENCH <name> <value>`:
  *   blk_read_per_KiB           raw blk_read of 64 KiB requests (out of line)
  *   fs_read_cold_per_KiB       read() of a 16 MiB file never read since mount
  *   fs_read_cached_per_KiB     the same file read again
  *   fs_create_write1k_close    open(O_CREAT) + write 1 KiB + close, per file
+ *   console_write_per_byte     write() of 80-byte lines to the console server,
+ *                              until the uart server has sent them all
  *
  * Waiting for the disk is not work, but QEMU 7.2's `instret` keeps counting
  * while the hart sleeps in wfi (its virtual clock runs on in host time),
@@ -23,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <rvmach/blk_user.h>
+#include <rvmach/console.h>
 #include <rvmach/file.h>
 #include <rvmach/name.h>
 #include "storetest.h"
@@ -149,11 +152,41 @@ static void bench_create(void)
     printf("BENCH fs_create_write1k_close %lu\n", (unsigned long)median(per, 5));
 }
 
+/*
+ * CONSOLE_LINES lines of 80 bytes through write(1), then console_drain,
+ * which returns once the uart server has put every byte in the UART: the
+ * figure covers the RPCs, the server's buffering and its transmit
+ * interrupts.
+ */
+#define CONSOLE_LINES 128
+static void bench_console(void)
+{
+    char line[80];
+    memset(line, '.', sizeof(line));
+    line[sizeof(line) - 1] = '\n';
+    uint64_t per[3];
+    for (int run = 0; run < 3; run++) {
+        if (!CHECK(rvmach_console_drain() == KERN_SUCCESS, "no console server"))
+            return;
+        uint64_t t0 = instret();
+        for (int i = 0; i < CONSOLE_LINES; i++) {
+            memcpy(line, "console benchmark ", 18);
+            if (!CHECK(write(STDOUT_FILENO, line, sizeof(line)) == (ssize_t)sizeof(line),
+                       "write: errno %d", errno))
+                return;
+        }
+        rvmach_console_drain();
+        per[run] = (instret() - t0) / (CONSOLE_LINES * sizeof(line));
+    }
+    printf("BENCH console_write_per_byte %lu\n", (unsigned long)median(per, 3));
+}
+
 static void run_all(void)
 {
     bench_fs_read();                    /* first: the files must be cold */
     bench_blk_read();
     bench_create();
+    bench_console();
 }
 
 int main(void)

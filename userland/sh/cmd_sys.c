@@ -138,7 +138,7 @@ static void ps_threads(struct sh *sh, task_t task)
         struct thread_basic_info ti;
         mach_msg_type_number_t count = THREAD_BASIC_INFO_COUNT;
         if (thread_info(threads[i], THREAD_BASIC_INFO, (thread_info_t)&ti, &count) == KERN_SUCCESS)
-            sh_printf(sh, "      thread %-5d %-9s pri %2d/%-2d %24s %8llu %8llu\n", ti.tid,
+            sh_printf(sh, "      thread %-5d %-9s pri %2d/%-2d %6s %8llu %8llu\n", ti.tid,
                       thread_state(ti.run_state), ti.cur_priority, ti.base_priority, "",
                       (unsigned long long)(ti.user_time_us / 1000),
                       (unsigned long long)(ti.system_time_us / 1000));
