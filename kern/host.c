@@ -10,6 +10,7 @@
 #include <kern/kmem.h>
 #include <kern/host.h>
 #include <kern/zalloc.h>
+#include <machine/pmap.h>
 #include <kern/kstack.h>
 #include <kern/printf.h>
 #include <kern/string.h>
@@ -94,6 +95,7 @@ void kernel_stats_fill(struct rvmach_kstats *s)
     zone_totals(&zpages, &zelems);
     s->zone_pages = zpages;
     s->zone_elements = zelems;
+    s->kernel_pt_pages = pmap_kernel_table_pages();
 }
 
 kern_return_t S_host_kernel_stats(host_t host, stats_array_t stats,

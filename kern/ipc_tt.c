@@ -131,8 +131,8 @@ static void *port_object(ipc_port_t port, enum ipc_kotype type)
     void *obj = port->active && port->kotype == type ? port->kobject : NULL;
     if (obj != NULL && type == IKOT_TASK)
         task_reference(obj);
-    else if (obj != NULL && type == IKOT_THREAD)
-        thread_reference(obj);
+    else if (obj != NULL && type == IKOT_THREAD && !thread_reference_live(obj))
+        obj = NULL;                     /* already on its way to the reaper */
     spin_unlock(&port->lock);
     return obj;
 }

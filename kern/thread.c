@@ -181,6 +181,22 @@ void thread_reference(struct thread *t)
     __atomic_fetch_add(&t->ref_count, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * A reference to a thread found through a pointer that does not hold one
+ * (its kernel port): fails once the count has reached 0, when the thread
+ * is already queued for the reaper and its port not yet shut.  Taking a
+ * plain reference there would bring it back to life and queue it twice.
+ */
+bool thread_reference_live(struct thread *t)
+{
+    uint32_t n = __atomic_load_n(&t->ref_count, __ATOMIC_RELAXED);
+    while (n != 0)
+        if (__atomic_compare_exchange_n(&t->ref_count, &n, n + 1, true, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return true;
+    return false;
+}
+
 /* The last reference: hand it to the reaper (we may be in a switch, interrupts off). */
 void thread_deallocate(struct thread *t)
 {

@@ -89,6 +89,7 @@ struct thread *kernel_thread_start(const char *name, void (*fn)(void *), void *a
 kern_return_t thread_create(struct task *task, struct thread **out);
 
 void thread_reference(struct thread *thread);
+bool thread_reference_live(struct thread *thread);
 void thread_deallocate(struct thread *thread);
 
 kern_return_t thread_suspend(struct thread *thread);

@@ -31,6 +31,8 @@ static pte_t kernel_root[PTES_PER_TABLE] __attribute__((aligned(PAGE_SIZE)));
 #define PT_POOL_PAGES 48
 static pte_t pt_pool[PT_POOL_PAGES][PTES_PER_TABLE] __attribute__((aligned(PAGE_SIZE)));
 static unsigned pt_pool_used;
+/* Kernel page-table pages taken from the page allocator (atomic; never freed). */
+static size_t kernel_table_pages;
 
 /*
  * kernel_pmap_lock guards the lower levels of the kernel table below the
@@ -78,7 +80,13 @@ static paddr_t table_alloc(bool boot)
     if (pg == NULL)
         return 0;
     memset(phys_to_virt(pg->phys), 0, PAGE_SIZE);
+    __atomic_fetch_add(&kernel_table_pages, 1, __ATOMIC_RELAXED);
     return pg->phys;
+}
+
+size_t pmap_kernel_table_pages(void)
+{
+    return __atomic_load_n(&kernel_table_pages, __ATOMIC_RELAXED);
 }
 
 /*

@@ -21,10 +21,17 @@ struct rvmach_kstats {
     /*
      * Kernel zones: pages holding elements in use, and those elements.
      * free_pages + zone_pages stays the same however elements are spread
-     * over pages: leak checks compare that sum, and zone_elements.
+     * over pages: leak checks compare that sum (with kernel_pt_pages
+     * below), and zone_elements.
      */
     uint64_t zone_pages;
     uint64_t zone_elements;
+    /*
+     * Page-table pages of the kernel's own half (kernel stacks, device
+     * mappings).  They are kept once made, so a burst of threads leaves a
+     * few more of them: leak checks add them to the sum above.
+     */
+    uint64_t kernel_pt_pages;
 };
 
 /*

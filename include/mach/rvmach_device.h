@@ -34,8 +34,9 @@ typedef struct {
 
 /*
  * The message a driver receives for each interrupt: a header with
- * msgh_id RVMACH_DEVICE_INTR_ID, then one INTEGER_32 item, the line.
+ * msgh_id RVMACH_DEVICE_INTR_ID, then one INTEGER_32 item, the line.  The
+ * id is one of rvmach_device.defs's 200 (5200-5399), past its replies.
  */
-#define RVMACH_DEVICE_INTR_ID 5190
+#define RVMACH_DEVICE_INTR_ID 5390
 
 #endif /* _MACH_RVMACH_DEVICE_H_ */

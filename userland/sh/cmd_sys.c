@@ -401,8 +401,9 @@ static int cmd_mem(struct sh *sh, int argc, char **argv)
     sh_printf(sh, "resident user pages %llu, vm objects %llu, ports %llu, port sets %llu\n",
               (unsigned long long)ks.resident_pages, (unsigned long long)ks.vm_objects,
               (unsigned long long)ks.ports, (unsigned long long)ks.port_sets);
-    sh_printf(sh, "tasks %llu, threads %llu, kernel stacks %llu\n", (unsigned long long)ks.tasks,
-              (unsigned long long)ks.threads, (unsigned long long)ks.kstacks);
+    sh_printf(sh, "tasks %llu, threads %llu, kernel stacks %llu, kernel page-table pages %llu\n",
+              (unsigned long long)ks.tasks, (unsigned long long)ks.threads,
+              (unsigned long long)ks.kstacks, (unsigned long long)ks.kernel_pt_pages);
     if (!zones)
         return 0;
     sh_printf(sh, "%-20s %6s %8s %8s %6s %10s %s\n", "ZONE", "SIZE", "IN-USE", "PEAK", "PAGES",

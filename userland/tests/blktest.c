@@ -192,19 +192,19 @@ static void test_bad_messages(void)
     r.t2 = (mach_msg_type_t){ .msgt_name = MACH_MSG_TYPE_INTEGER_32, .msgt_size = 32,
                               .msgt_number = 1, .msgt_inline = 1 };
     r.count = 1;
-    r.head.msgh_id = 8204;                              /* blk_read_inline */
+    r.head.msgh_id = 8404;                              /* blk_read_inline */
     CHECK(raw_rpc(&r, sizeof(r)) == KERN_SUCCESS, "a well-made request");
-    r.head.msgh_id = 8299;
+    r.head.msgh_id = 8499;
     CHECK(raw_rpc(&r, sizeof(r)) == MIG_BAD_ID, "unknown id");
-    r.head.msgh_id = 8204;
+    r.head.msgh_id = 8404;
     CHECK(raw_rpc(&r, sizeof(r) - 8) == MIG_BAD_ARGUMENTS, "short message");
     r.t2.msgt_name = MACH_MSG_TYPE_INTEGER_16;
     CHECK(raw_rpc(&r, sizeof(r)) == MIG_BAD_ARGUMENTS, "wrong item type");
     r.t2.msgt_name = MACH_MSG_TYPE_INTEGER_32;
-    r.head.msgh_id = 8202;                              /* blk_write without its data */
+    r.head.msgh_id = 8402;                              /* blk_write without its data */
     CHECK(raw_rpc(&r, sizeof(r)) == MIG_BAD_ARGUMENTS, "write without data");
     /* A request without a reply port: served, answered to nobody. */
-    r.head.msgh_id = 8204;
+    r.head.msgh_id = 8404;
     r.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
     r.head.msgh_remote_port = disk;
     r.head.msgh_local_port = MACH_PORT_NULL;

@@ -264,7 +264,7 @@ static kern_return_t write_with(uint32_t number, mach_msg_size_t size)
 {
     static struct write_req m;
     memset(&m, 'x', sizeof(m));
-    m.head.msgh_id = 8100;
+    m.head.msgh_id = 8200;
     m.type = (mach_msg_type_t){ .msgt_name = MACH_MSG_TYPE_CHAR, .msgt_size = 8,
                                 .msgt_number = number, .msgt_inline = 1 };
     return rpc(&m.head, size, 0);
@@ -308,7 +308,7 @@ static void bad_id_with_right(void)
     mach_port_t notify, p = watched_port(&notify);
     struct port_msg m;
     memset(&m, 0, sizeof(m));
-    m.head.msgh_id = 8150;
+    m.head.msgh_id = 8250;
     m.type = (mach_msg_type_t){ .msgt_name = MACH_MSG_TYPE_COPY_SEND, .msgt_size = 32,
                                 .msgt_number = 1, .msgt_inline = 1 };
     m.port = p;
@@ -328,7 +328,7 @@ static void too_large(void)
 #pragma pack(pop)
     m.head = (mach_msg_header_t){ .msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
                                   .msgh_size = sizeof(m), .msgh_remote_port = console,
-                                  .msgh_id = 8100 };
+                                  .msgh_id = 8200 };
     m.type = (mach_msg_type_long_t){ .msgtl_header = { .msgt_inline = 1, .msgt_longform = 1 },
                                      .msgtl_name = MACH_MSG_TYPE_CHAR, .msgtl_size = 8,
                                      .msgtl_number = sizeof(m.data) };
@@ -352,7 +352,7 @@ static void test_bad_requests(void)
     /* A read nobody can be answered for (no reply port): ignored. */
     struct int_msg r = { .head = { .msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
                                    .msgh_size = sizeof(r), .msgh_remote_port = console,
-                                   .msgh_id = 8101 },
+                                   .msgh_id = 8201 },
                          .type = { .msgt_name = MACH_MSG_TYPE_INTEGER_32, .msgt_size = 32,
                                    .msgt_number = 1, .msgt_inline = 1 },
                          .value = 10 };

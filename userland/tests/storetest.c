@@ -134,7 +134,7 @@ static kern_return_t raw_open(mach_port_t server, const char *path, uint32_t len
     r->head = (mach_msg_header_t){
         .msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
         .msgh_size = size, .msgh_remote_port = server, .msgh_local_port = reply,
-        .msgh_id = 8300 };
+        .msgh_id = 8600 };
     mach_msg_return_t mr = mach_msg(&r->head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT,
                                     size, sizeof(m), reply, 5000, MACH_PORT_NULL);
     mach_port_destroy(mach_task_self(), reply);
@@ -179,8 +179,8 @@ static void bad_paths(mach_port_t s)
     EXPECT_KR(raw_open(s, big, sizeof(big), MACH_MSG_TYPE_CHAR), FS_EINVAL, "5000-byte path");
     EXPECT_KR(raw_open(s, "/README", 8, MACH_MSG_TYPE_INTEGER_32), MIG_BAD_ARGUMENTS,
               "path of the wrong type");
-    EXPECT_KR(raw_id(s, 8399), MIG_BAD_ID, "unknown id");
-    EXPECT_KR(raw_id(s, 8300), MIG_BAD_ARGUMENTS, "fs_open without arguments");
+    EXPECT_KR(raw_id(s, 8699), MIG_BAD_ID, "unknown id");
+    EXPECT_KR(raw_id(s, 8600), MIG_BAD_ARGUMENTS, "fs_open without arguments");
 }
 
 /* A path in an array of the size the stubs expect. */

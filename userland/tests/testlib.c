@@ -150,7 +150,8 @@ struct rvmach_kstats tl_stats(void)
  */
 static bool same_usage(const struct rvmach_kstats *a, const struct rvmach_kstats *b)
 {
-    return a->free_pages + a->zone_pages == b->free_pages + b->zone_pages &&
+    return a->free_pages + a->zone_pages + a->kernel_pt_pages ==
+               b->free_pages + b->zone_pages + b->kernel_pt_pages &&
            a->zone_elements == b->zone_elements && a->tasks == b->tasks &&
            a->threads == b->threads && a->ports == b->ports;
 }
@@ -191,10 +192,12 @@ bool tl_wait_settled(const struct rvmach_kstats *base, unsigned ms)
         vm_deallocate(mach_task_self(), (vm_address_t)names, nn * sizeof(*names));
         vm_deallocate(mach_task_self(), (vm_address_t)types, nt * sizeof(*types));
     }
-    printf("  not settled: free pages %lu + zone pages %lu (was %lu + %lu), zone elements %lu"
+    printf("  not settled: free pages %lu + zone pages %lu + kernel tables %lu (was %lu + %lu + %lu),"
+           " zone elements %lu"
            " (%lu), tasks %lu (%lu), threads %lu (%lu), ports %lu (%lu)\n",
            (unsigned long)now.free_pages, (unsigned long)now.zone_pages,
-           (unsigned long)base->free_pages, (unsigned long)base->zone_pages,
+           (unsigned long)now.kernel_pt_pages, (unsigned long)base->free_pages,
+           (unsigned long)base->zone_pages, (unsigned long)base->kernel_pt_pages,
            (unsigned long)now.zone_elements, (unsigned long)base->zone_elements,
            (unsigned long)now.tasks, (unsigned long)base->tasks,
            (unsigned long)now.threads, (unsigned long)base->threads,

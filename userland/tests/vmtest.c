@@ -58,7 +58,7 @@ static void child_main(void *p)
 
 static void test_many_tasks(void)
 {
-    struct rvmach_kstats base = tl_stats();
+    struct rvmach_kstats base = tl_stats_quiet();   /* not while earlier tests' tasks still die */
     vm_address_t addr = 0;
     CHECK_KR(vm_allocate(mach_task_self(), &addr, sizeof(struct results), TRUE));
     CHECK_KR(vm_inherit(mach_task_self(), addr, (sizeof(struct results) + PAGE - 1) & ~(PAGE - 1),
@@ -262,7 +262,7 @@ static void term_many_threads(void *p)
 
 static void test_terminate_running(void)
 {
-    struct rvmach_kstats base = tl_stats();
+    struct rvmach_kstats base = tl_stats_quiet();
     static void (*const kinds[])(void *) = { term_spin, term_sleep, term_many_threads };
     for (unsigned i = 0; i < TERM_ROUNDS; i++) {
         task_t child;
@@ -331,7 +331,7 @@ static void test_cow(void)
 static void test_lazy(void)
 {
     const vm_size_t size = 64UL << 20;
-    struct rvmach_kstats before = tl_stats();
+    struct rvmach_kstats before = tl_stats_quiet();
     vm_address_t addr = 0;
     CHECK_KR(vm_allocate(mach_task_self(), &addr, size, TRUE));
     struct rvmach_kstats reserved = tl_stats();
@@ -391,7 +391,7 @@ static void test_faults(void)
         fault_null, fault_kernel, fault_readonly, fault_exec, fault_illegal,
         fault_privileged, fault_stack,
     };
-    struct rvmach_kstats base = tl_stats();
+    struct rvmach_kstats base = tl_stats_quiet();
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
         task_t child;
         if (!CHECK(tl_spawn(faults[i], NULL, MACH_PORT_NULL, &child) == KERN_SUCCESS, "spawn %u", i))

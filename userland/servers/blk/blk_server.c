@@ -18,11 +18,12 @@
 boolean_t blk_server(mach_msg_header_t *in, mach_msg_header_t *out);
 
 #define MAX_QUEUED 256          /* waiting requests per disk */
-#define ID_READ 8201
-#define ID_WRITE 8202
-#define ID_FLUSH 8203
-#define ID_READ_INLINE 8204
-#define ID_WRITE_INLINE 8205
+/* Request ids, in blk.defs's order. */
+#define ID_READ (BLK_MSG_ID_BASE + 1)
+#define ID_WRITE (BLK_MSG_ID_BASE + 2)
+#define ID_FLUSH (BLK_MSG_ID_BASE + 3)
+#define ID_READ_INLINE (BLK_MSG_ID_BASE + 4)
+#define ID_WRITE_INLINE (BLK_MSG_ID_BASE + 5)
 
 enum breq_kind { BR_READ, BR_READ_INLINE, BR_WRITE, BR_WRITE_INLINE, BR_FLUSH };
 

@@ -53,6 +53,8 @@ void *pmap_map_device(paddr_t pa, size_t size);
  */
 kern_return_t pmap_kernel_enter(vaddr_t va, paddr_t pa, pte_t perm);
 void pmap_kernel_remove(vaddr_t va);
+/* Page-table pages allocated for the kernel's half since boot (never freed). */
+size_t pmap_kernel_table_pages(void);
 
 /* Copy the kernel's upper-half root entries into a new user root table. */
 void pmap_kernel_copy_upper(pte_t *root);

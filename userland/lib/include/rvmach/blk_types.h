@@ -13,6 +13,12 @@
 typedef char blk_inline_t[BLK_INLINE_MAX];
 typedef const char *const_blk_inline_t;
 
+/*
+ * The message id of blk.defs's first routine (its `subsystem` number): the
+ * server answers some requests late, by hand, with the request's id + 100.
+ */
+#define BLK_MSG_ID_BASE 8400
+
 /* The most bytes one blk_read or blk_write may move. */
 #define BLK_MAX_TRANSFER (1u << 20)
 
