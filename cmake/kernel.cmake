@@ -15,8 +15,10 @@ set(KERNEL_CFLAGS
 add_library(kernel_objs OBJECT)
 target_compile_options(kernel_objs PRIVATE ${KERNEL_CFLAGS})
 target_compile_definitions(kernel_objs PRIVATE
-    RVMACH_KERNEL=1 RVMACH_VERSION="${RVMACH_VERSION}")
+    RVMACH_KERNEL=1)
+add_dependencies(kernel_objs rvmach_version)
 target_include_directories(kernel_objs PRIVATE
+    ${CMAKE_BINARY_DIR}/generated
     ${CMAKE_SOURCE_DIR}
     ${CMAKE_SOURCE_DIR}/include
     ${CMAKE_SOURCE_DIR}/arch/riscv/include)

@@ -6,17 +6,15 @@ find_package(Python3 REQUIRED COMPONENTS Interpreter)
 find_package(Git QUIET)
 find_program(MIG x86_64-gnu-mig REQUIRED)
 
-# A version string for the boot banner: the release plus the git commit.
-set(RVMACH_VERSION "${PROJECT_VERSION}")
-if(GIT_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/.git)
-  execute_process(COMMAND ${GIT_EXECUTABLE} describe --always --dirty
-                  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-                  OUTPUT_VARIABLE RVMACH_GIT OUTPUT_STRIP_TRAILING_WHITESPACE
-                  ERROR_QUIET)
-  if(RVMACH_GIT)
-    set(RVMACH_VERSION "${PROJECT_VERSION}-${RVMACH_GIT}")
-  endif()
-endif()
+# The boot banner's version string (the release plus the git commit),
+# rewritten at every build when it changed: cmake/version.cmake.
+set(VERSION_HEADER ${CMAKE_BINARY_DIR}/generated/rvmach_version.h)
+add_custom_target(rvmach_version
+    COMMAND ${CMAKE_COMMAND} -DSRC=${CMAKE_SOURCE_DIR} -DOUT=${VERSION_HEADER}
+            -DBASE=${PROJECT_VERSION} -DGIT=${GIT_EXECUTABLE}
+            -P ${CMAKE_SOURCE_DIR}/cmake/version.cmake
+    BYPRODUCTS ${VERSION_HEADER}
+    COMMENT "Checking the version string")
 
 include(${CMAKE_SOURCE_DIR}/cmake/userland.cmake)
 include(${CMAKE_SOURCE_DIR}/cmake/kernel.cmake)

@@ -3,6 +3,7 @@
  * kern_main(): bring up the other harts and interrupts, print the boot
  * banner, and run the self-tests the boot arguments ask for.
  */
+#include <rvmach_version.h>
 #include <kern/clock.h>
 #include <kern/console.h>
 #include <kern/cpu.h>

@@ -318,6 +318,41 @@ static void test_dead_name(void)
     mach_port_destroy(mach_task_self(), notify);
 }
 
+/* ---- port-destroyed: the receive right comes back instead of dying ---- */
+
+static void test_port_destroyed(void)
+{
+    mach_port_t p = msg_new_port(), notify = msg_new_port(), previous = MACH_PORT_NULL;
+    struct any_msg m;
+    CHECK_KR(mach_port_request_notification(mach_task_self(), p, MACH_NOTIFY_PORT_DESTROYED, 0,
+                                            notify, &previous));
+    CHECK(previous == MACH_PORT_NULL, "a previous request %#x", previous);
+    CHECK_KR(msg_send_int(p, 42, 4242, 0, 0));      /* queued on p: must survive */
+    CHECK_KR(mach_port_destroy(mach_task_self(), p));
+    mach_port_type_t t = 0;
+    CHECK(mach_port_type(mach_task_self(), p, &t) == KERN_INVALID_NAME, "the name %#x is still"
+          " there (type %#x)", p, t);
+    if (!CHECK(msg_receive(notify, &m, 5000) == MACH_MSG_SUCCESS, "no port-destroyed notice"))
+        goto out;
+    mach_port_destroyed_notification_t *pd = (void *)&m;
+    CHECK(m.head.msgh_id == MACH_NOTIFY_PORT_DESTROYED, "id %d", m.head.msgh_id);
+    CHECK(m.head.msgh_bits & MACH_MSGH_BITS_COMPLEX, "not complex: bits %#x", m.head.msgh_bits);
+    CHECK(pd->not_type.msgt_name == MACH_MSG_TYPE_PORT_RECEIVE, "right type %u",
+          pd->not_type.msgt_name);
+    mach_port_t back = pd->not_port;
+    t = 0;
+    CHECK_KR(mach_port_type(mach_task_self(), back, &t));
+    CHECK(t & MACH_PORT_TYPE_RECEIVE, "the right that came back is %#x", t);
+    /* The message queued before the destroy is still on the port. */
+    CHECK(msg_receive(back, &m, 1000) == MACH_MSG_SUCCESS && m.head.msgh_id == 4242,
+          "the queued message was lost (id %d)", m.head.msgh_id);
+    /* The request was used up: destroying the port now really destroys it. */
+    CHECK_KR(mach_port_destroy(mach_task_self(), back));
+    CHECK(msg_receive(notify, &m, 50) == MACH_RCV_TIMED_OUT, "a second notice");
+out:
+    mach_port_destroy(mach_task_self(), notify);
+}
+
 /* ---- a port set of 100 ports served by one thread ---- */
 
 static void test_port_set(void)
@@ -547,6 +582,7 @@ static void run_all(void)
     tl_run("ipc.rights_three_tasks", test_rights_three_tasks);
     tl_run("ipc.no_senders", test_no_senders);
     tl_run("ipc.dead_name", test_dead_name);
+    tl_run("ipc.port_destroyed", test_port_destroyed);
     tl_run("ipc.port_set_100", test_port_set);
     tl_run("ipc.timeouts", test_timeouts);
     tl_run("ipc.exception_resume", test_exception_resume);
