@@ -9,13 +9,15 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SMP ?= 4
 MEM ?= 256M
 APPEND ?=
+FRESH ?=
+QEMU_DISK = $(if $(filter 1 yes,$(FRESH)),--fresh-disk)
 
 .PHONY: all help deps build qemu qemu-gdb gdb check test-host test-qemu bench clean
 
 all: build
 
 help:
-	@echo "make qemu       build and boot on QEMU virt (SMP=$(SMP) MEM=$(MEM) APPEND='...')"
+	@echo "make qemu       build and boot on QEMU virt into the shell (SMP=$(SMP) MEM=$(MEM) APPEND='...' FRESH=1)"
 	@echo "make check      build and run every test (host unit tests, QEMU system tests)"
 	@echo "make qemu-gdb   boot halted at the first instruction, waiting for gdb on :1234"
 	@echo "make gdb        attach gdb-multiarch to a waiting 'make qemu-gdb'"
@@ -31,10 +33,10 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 qemu: build
-	scripts/qemu.sh --build $(BUILD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
+	scripts/qemu.sh --build $(BUILD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)" $(QEMU_DISK)
 
 qemu-gdb: build
-	scripts/qemu.sh --build $(BUILD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)" --gdb
+	scripts/qemu.sh --build $(BUILD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)" $(QEMU_DISK) --gdb
 
 # LOAD: where the image sits in physical memory (the banner's `kernel:` line):
 # QEMU's -kernel puts it at 0x80200000; U-Boot at RAM base + text_offset.
