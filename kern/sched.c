@@ -497,15 +497,23 @@ void thread_sleep_ns(uint64_t ns)
 #define USAGE_SHIFT 8           /* cpu_usage counts ticks << 8 */
 #define USAGE_PER_PRI (4 << USAGE_SHIFT)
 
+/*
+ * Timer ticks since boot, counted by the hart that fires timeouts: the
+ * clock of priority aging.  Cheaper than the `time` CSR, which some harts
+ * (the VisionFive 2's U74) do not implement: firmware emulates it there,
+ * one trap per read.  Written with atomics, read relaxed.
+ */
+static uint64_t sched_ticks;
+
 void sched_update_priority(struct thread *t)
 {
-    /* Decay by 5/8 for each whole second since the last update (timebase ticks). */
-    uint64_t now = cpu_time();
-    if (now - t->usage_stamp >= timebase_hz) {
-        uint64_t n = (now - t->usage_stamp) / timebase_hz;
-        for (; n > 0 && t->cpu_usage != 0; n--)
+    /* Decay by 5/8 for each whole second (HZ ticks) since the last decay. */
+    uint64_t elapsed = __atomic_load_n(&sched_ticks, __ATOMIC_RELAXED) - t->usage_stamp;
+    if (unlikely(elapsed >= HZ)) {
+        uint64_t seconds = elapsed / HZ;
+        t->usage_stamp += seconds * HZ;         /* the part of a second left still counts */
+        for (; seconds > 0 && t->cpu_usage != 0; seconds--)
             t->cpu_usage = t->cpu_usage * 5 / 8;
-        t->usage_stamp = now;
     }
     int pri = t->base_pri;
     if (t->policy == POLICY_TIMESHARE)
@@ -517,8 +525,10 @@ void sched_tick(bool from_user)
 {
     struct cpu *c = cpu_this();
     struct thread *t = c->thread;
-    if (c->id == 0 || !cpus[0].online)
+    if (c->id == 0 || !cpus[0].online) {
+        __atomic_fetch_add(&sched_ticks, 1, __ATOMIC_RELAXED);
         fire_timeouts();
+    }
     if (t == NULL || t->is_idle) {
         if (c->runq.count > 0)
             c->need_resched = true;
