@@ -51,6 +51,7 @@ struct cpu {
     struct thread *thread;              /* running now */
     struct thread *idle_thread;
     struct thread *switched_from;       /* for sched_dispatch() after a switch */
+    bool dispatch_runq_held;            /* runq.lock held across that switch */
     volatile bool need_resched;         /* switch at the next chance */
 
     /*

@@ -29,7 +29,7 @@ void sched_init_cpu(struct cpu *c)
         list_init(&c->runq.queues[p]);
 }
 
-__hot_leaf static void runq_insert(struct runq *rq, struct thread *t, bool at_head)
+static inline __attribute__((always_inline)) void runq_insert(struct runq *rq, struct thread *t, bool at_head)
 {
     kassert(spin_lock_held(&rq->lock) && t->runq == NULL);
     if (at_head)
@@ -41,7 +41,7 @@ __hot_leaf static void runq_insert(struct runq *rq, struct thread *t, bool at_he
     t->runq = rq;
 }
 
-__hot_leaf static void runq_remove(struct runq *rq, struct thread *t)
+static inline __attribute__((always_inline)) void runq_remove(struct runq *rq, struct thread *t)
 {
     kassert(spin_lock_held(&rq->lock) && t->runq == rq);
     list_remove(&t->runq_link);
@@ -181,31 +181,21 @@ static struct thread *steal(int limit)
 }
 
 /*
- * The thread to run next.  `self_runnable`: the current thread may go on
- * (yield or preemption), so another is chosen only if at least as urgent.
+ * Switch from the current thread to `next`; returns when switched back.
+ * `runq_held`: `next` came off this hart's run queue, whose lock stays held
+ * across the switch; sched_dispatch(), on `next`, puts `self` back in the
+ * same critical section and releases it (one lock round trip per switch,
+ * not two).  On the way only the ASID lock, a leaf, may be taken.
  */
-static struct thread *choose_next(struct thread *self, bool self_runnable)
-{
-    struct cpu *c = cpu_this();
-    int limit = self_runnable && !self->is_idle ? self->sched_pri + 1 : NRQS;
-    spin_lock(&c->runq.lock);
-    struct thread *next = runq_take(&c->runq, limit);
-    spin_unlock(&c->runq.lock);
-    if (next == NULL)
-        next = steal(limit);
-    if (next == NULL)
-        next = self_runnable ? self : c->idle_thread;
-    return next;
-}
-
-/* Switch from the current thread to `next`; returns when switched back. */
-static void switch_to(struct thread *self, struct thread *next)
+static inline __attribute__((always_inline)) void switch_to(struct thread *self,
+                                                          struct thread *next, bool runq_held)
 {
     struct cpu *c = cpu_this();
     pcb_switch_out(&self->pcb);
     if (next->task != self->task)
         pmap_activate(task_pmap(next->task));
     c->switched_from = self;
+    c->dispatch_runq_held = runq_held;
     if (next->is_idle != self->is_idle)
         note_idle(c, next->is_idle);
     c->thread = next;
@@ -217,6 +207,34 @@ static void switch_to(struct thread *self, struct thread *next)
 }
 
 /*
+ * Lock `old` for sched_dispatch().  With this hart's run queue lock held
+ * (`*runq_held`), the thread lock comes first in the lock order, so it is
+ * only tried; if that fails, the run queue lock goes and the thread lock is
+ * waited for as usual.
+ */
+static void lock_switched_from(struct cpu *c, struct thread *old, bool *runq_held)
+{
+    if (*runq_held) {
+        if (spin_trylock(&old->lock))
+            return;
+        spin_unlock(&c->runq.lock);
+        *runq_held = false;
+    }
+    spin_lock(&old->lock);
+}
+
+/*
+ * Would choose_cpu() keep `old`, which just left hart `c`, on `c`?  Without
+ * a look at the other harts when none is idle (the usual case).
+ */
+static bool stays_here(struct cpu *c, struct thread *old)
+{
+    if (__atomic_load_n(&idle_harts, __ATOMIC_RELAXED) == 0 || c->thread->is_idle)
+        return true;
+    return choose_cpu(old) == c;
+}
+
+/*
  * After a switch, on the new thread: look at the thread we left, now that its
  * registers are saved, and queue it again, or leave it blocked, or hand it to
  * the reaper.  Interrupts are off.
@@ -225,36 +243,68 @@ void sched_dispatch(void)
 {
     struct cpu *c = cpu_this();
     struct thread *old = c->switched_from;
+    bool runq_held = c->dispatch_runq_held;
     c->switched_from = NULL;
+    c->dispatch_runq_held = false;
     pcb_switch_in(&c->thread->pcb);
-    if (old == NULL || old->is_idle)
+    if (old == NULL || old->is_idle) {
+        if (runq_held)
+            spin_unlock(&c->runq.lock);
         return;
-    spin_lock(&old->lock);
-    bool halted = old->state & TH_HALTED;
-    if (old->state & (TH_WAIT | TH_SUSP | TH_HALTED))
-        old->state &= ~TH_RUN;
-    else
+    }
+    lock_switched_from(c, old, &runq_held);
+    unsigned state = old->state;
+    if (state & (TH_WAIT | TH_SUSP | TH_HALTED)) {
+        old->state = state & ~TH_RUN;
+    } else if (runq_held && stays_here(c, old)) {
+        runq_insert(&c->runq, old, false);      /* the usual case of a yield */
+        if (old->sched_pri < c->thread->sched_pri || c->thread->is_idle)
+            c->need_resched = true;
+    } else {
+        if (runq_held)
+            spin_unlock(&c->runq.lock);         /* enqueue may take another hart's */
+        runq_held = false;
         enqueue(old, false);
+    }
+    if (runq_held)
+        spin_unlock(&c->runq.lock);
     spin_unlock(&old->lock);
-    if (halted)
+    if (state & TH_HALTED)
         thread_deallocate(old);     /* the scheduler's reference: the reaper frees it */
 }
 
-static wait_result_t block(bool may_continue)
+/*
+ * Give up the hart: to the most urgent thread of this hart's queue, else of
+ * another hart's, else to the idle thread.  `may_continue`: the current
+ * thread may go on (yield or preemption) if it is still runnable; then
+ * another is chosen only if at least as urgent.
+ */
+static inline __attribute__((always_inline)) wait_result_t block(bool may_continue)
 {
     struct thread *self = current_thread();
+    struct cpu *c = cpu_this();
     bool was_on = intr_disable();
-    cpu_this()->need_resched = false;
+    c->need_resched = false;
     /*
      * A glance without the thread lock is enough: if a wake-up races with
      * it, sched_dispatch() decides again under the lock once we are off
      * this hart (and queues us if we turned out runnable).
      */
     unsigned state = __atomic_load_n(&self->state, __ATOMIC_RELAXED);
-    bool runnable = !(state & (TH_WAIT | TH_SUSP | TH_HALTED));
-    struct thread *next = choose_next(self, runnable && may_continue);
-    if (next != self)
-        switch_to(self, next);
+    bool stay = may_continue && !(state & (TH_WAIT | TH_SUSP | TH_HALTED));
+    int limit = stay && !self->is_idle ? self->sched_pri + 1 : NRQS;
+    spin_lock(&c->runq.lock);
+    struct thread *next = runq_take(&c->runq, limit);
+    if (next != NULL) {
+        switch_to(self, next, true);
+    } else {
+        spin_unlock(&c->runq.lock);
+        next = steal(limit);
+        if (next == NULL)
+            next = stay ? self : c->idle_thread;
+        if (next != self)
+            switch_to(self, next, false);
+    }
     if (was_on)
         intr_enable();
     return self->wait_result;
@@ -447,15 +497,23 @@ void thread_sleep_ns(uint64_t ns)
 #define USAGE_SHIFT 8           /* cpu_usage counts ticks << 8 */
 #define USAGE_PER_PRI (4 << USAGE_SHIFT)
 
+/*
+ * Timer ticks since boot, counted by the hart that fires timeouts: the
+ * clock of priority aging.  Cheaper than the `time` CSR, which some harts
+ * (the VisionFive 2's U74) do not implement: firmware emulates it there,
+ * one trap per read.  Written with atomics, read relaxed.
+ */
+static uint64_t sched_ticks;
+
 void sched_update_priority(struct thread *t)
 {
-    /* Decay by 5/8 for each whole second since the last update (timebase ticks). */
-    uint64_t now = cpu_time();
-    if (now - t->usage_stamp >= timebase_hz) {
-        uint64_t n = (now - t->usage_stamp) / timebase_hz;
-        for (; n > 0 && t->cpu_usage != 0; n--)
+    /* Decay by 5/8 for each whole second (HZ ticks) since the last decay. */
+    uint64_t elapsed = __atomic_load_n(&sched_ticks, __ATOMIC_RELAXED) - t->usage_stamp;
+    if (unlikely(elapsed >= HZ)) {
+        uint64_t seconds = elapsed / HZ;
+        t->usage_stamp += seconds * HZ;         /* the part of a second left still counts */
+        for (; seconds > 0 && t->cpu_usage != 0; seconds--)
             t->cpu_usage = t->cpu_usage * 5 / 8;
-        t->usage_stamp = now;
     }
     int pri = t->base_pri;
     if (t->policy == POLICY_TIMESHARE)
@@ -467,8 +525,10 @@ void sched_tick(bool from_user)
 {
     struct cpu *c = cpu_this();
     struct thread *t = c->thread;
-    if (c->id == 0 || !cpus[0].online)
+    if (c->id == 0 || !cpus[0].online) {
+        __atomic_fetch_add(&sched_ticks, 1, __ATOMIC_RELAXED);
         fire_timeouts();
+    }
     if (t == NULL || t->is_idle) {
         if (c->runq.count > 0)
             c->need_resched = true;

@@ -22,6 +22,10 @@
  *
  * Lock order: event bucket lock -> thread lock -> run queue lock;
  * timeout_lock is a leaf (expired threads are woken after releasing it).
+ * A hart that switches to a thread taken from its own run queue keeps that
+ * queue's lock across the switch (interrupts off), and sched_dispatch() on
+ * the new thread releases it; meanwhile it takes a thread lock only with
+ * spin_trylock, and no other lock but the ASID allocator's (a leaf).
  */
 #ifndef _KERN_SCHED_H_
 #define _KERN_SCHED_H_

@@ -65,20 +65,32 @@ __hot_leaf void spin_lock(struct spinlock *lock)
     lock->holder = cpu_this();
 }
 
-bool spin_trylock(struct spinlock *lock)
+/* spin_trylock() found the lock taken: undo its intr_push (out of line, like the misuse checks). */
+__attribute__((noinline)) static bool trylock_failed(void)
+{
+    intr_pop();
+    return false;
+}
+
+__hot_leaf bool spin_trylock(struct spinlock *lock)
 {
     intr_push();
-    if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0) {
-        intr_pop();
-        return false;
-    }
+    if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0)
+        return trylock_failed();
     lock->holder = cpu_this();
     return true;
 }
 
-__attribute__((noinline, noreturn)) static void bad_release(struct spinlock *lock)
+/*
+ * A release by a hart that does not hold the lock, or with the interrupt
+ * nesting broken: panics.  Not declared noreturn, so that spin_unlock()
+ * reaches it by a tail call and keeps no frame of its own.
+ */
+__attribute__((noinline)) static void bad_release(struct spinlock *lock)
 {
     struct cpu *self = cpu_this();
+    if (lock->holder == self)
+        intr_pop_misuse();              /* released, but nothing to pop */
     if (!__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
         panic("spinlock '%s': released by hart %lu but not held", lock->name,
               self->hartid);
@@ -88,10 +100,17 @@ __attribute__((noinline, noreturn)) static void bad_release(struct spinlock *loc
 
 __hot_leaf void spin_unlock(struct spinlock *lock)
 {
+    struct cpu *c = cpu_this();
     /* holder is NULL while the lock is free, so this catches both misuses. */
-    if (unlikely(lock->holder != cpu_this()))
-        bad_release(lock);
+    if (unlikely(lock->holder != c))
+        return bad_release(lock);
+    /* intr_pop(), with its misuse check moved before the release. */
+    int depth = c->intr_depth;
+    if (unlikely(intr_enabled() || depth <= 0))
+        return bad_release(lock);
     lock->holder = NULL;
     __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
-    intr_pop();
+    c->intr_depth = --depth;
+    if (depth == 0 && c->intr_saved)
+        intr_enable();
 }

@@ -56,7 +56,7 @@ struct thread {
     int base_pri, sched_pri;
     enum sched_policy policy;
     unsigned cpu_usage;             /* decaying measure of recent CPU use (ticks << 8) */
-    uint64_t usage_stamp;           /* cpu_time() when cpu_usage was last decayed */
+    uint64_t usage_stamp;           /* scheduler tick (kern/sched.c) of its last decay */
     int quantum;                    /* ticks left of its timeslice */
     struct cpu *last_cpu;
     bool is_idle;                   /* a hart's idle thread: never queued */

@@ -77,14 +77,12 @@ kern_return_t vm_fault_entry(vm_map_t map, struct vm_map_entry *entry, vaddr_t v
     kern_return_t kr = vm_fault_prepare(entry, fault_type);
     if (kr != KERN_SUCCESS)
         return kr;
-    struct vm_object *top = entry->object, *last;
+    struct vm_object *top = entry->object, *found, *bottom;
     vm_offset_t offset = entry->offset + (va - entry->start);
     mutex_lock(&top->lock);
-    if (top->shadow != NULL)
-        vm_object_collapse(top);
-    /* Step 3: from here to the unlock, top .. last stay locked. */
-    struct vm_page *page = vm_object_chain_lookup(top, offset, &last);
-    bool copy_up = page != NULL && last != top &&
+    /* Step 3: from here to the unlock, the chain top .. bottom stays locked. */
+    struct vm_page *page = vm_object_collapse_lookup(top, offset, &found, &bottom);
+    bool copy_up = page != NULL && found != top &&
                    ((fault_type & VM_PROT_WRITE) || entry->is_shared);
     if (page == NULL || copy_up)
         page = vm_fault_new_page(top, offset, page);
@@ -97,7 +95,7 @@ kern_return_t vm_fault_entry(vm_map_t map, struct vm_map_entry *entry, vaddr_t v
         kr = pmap_enter(map->pmap, va, page->phys, prot);
         *pa = page->phys;
     }
-    vm_object_chain_unlock(top, last);
+    vm_object_chain_unlock(top, bottom);
     return kr;
 }
 

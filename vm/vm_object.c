@@ -219,9 +219,12 @@ static void vm_object_collapse_one(struct vm_object *object, struct vm_object *b
     vm_object_free(backing);
 }
 
-void vm_object_collapse(struct vm_object *object)
+/*
+ * The walk of vm_object_collapse(), `object` locked: returns the bottom of
+ * its chain, with every object from `object` down to it locked.
+ */
+static struct vm_object *vm_object_collapse_chain(struct vm_object *object)
 {
-    kassert(mutex_held(&object->lock));
     /*
      * Walk down the chain, keeping each object locked (the fault's lock
      * order), and fold every object referenced only by the one above it
@@ -232,15 +235,38 @@ void vm_object_collapse(struct vm_object *object)
     for (;;) {
         struct vm_object *backing = o->shadow;
         if (backing == NULL)
-            break;
+            return o;
         mutex_lock(&backing->lock);
         if (backing->internal && backing->ref_count == 1)
             vm_object_collapse_one(o, backing);
         else
             o = backing;
     }
-    if (o != object)
-        vm_object_chain_unlock(object->shadow, o);
+}
+
+void vm_object_collapse(struct vm_object *object)
+{
+    kassert(mutex_held(&object->lock));
+    struct vm_object *bottom = vm_object_collapse_chain(object);
+    if (bottom != object)
+        vm_object_chain_unlock(object->shadow, bottom);
+}
+
+struct vm_page *vm_object_collapse_lookup(struct vm_object *top, vm_offset_t offset,
+                                          struct vm_object **found_in,
+                                          struct vm_object **bottom)
+{
+    kassert(mutex_held(&top->lock));
+    struct vm_object *last = vm_object_collapse_chain(top);
+    *bottom = last;
+    for (struct vm_object *o = top;; o = o->shadow) {
+        struct vm_page *p = vm_page_resident_lookup(o, offset);
+        if (p != NULL || o == last) {
+            *found_in = o;
+            return p;
+        }
+        offset += o->shadow_offset;
+    }
 }
 
 /*

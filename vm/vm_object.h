@@ -220,6 +220,19 @@ void vm_object_page_remove(struct vm_object *object, vm_offset_t start,
 struct vm_page *vm_object_chain_lookup(struct vm_object *top, vm_offset_t offset,
                                        struct vm_object **found_in);
 
+/*
+ * The fault's walk: vm_object_collapse() and vm_object_chain_lookup() in
+ * one pass down the chain, so that each object is locked once.  Call with
+ * `top` locked; returns with every object from `top` down to the bottom of
+ * the (collapsed) chain locked, *bottom being that bottom object.  Returns
+ * the page at `offset` of `top` as the chain resolves it, or NULL;
+ * *found_in is the object holding it (*bottom if none).  Release with
+ * vm_object_chain_unlock(top, *bottom).
+ */
+struct vm_page *vm_object_collapse_lookup(struct vm_object *top, vm_offset_t offset,
+                                          struct vm_object **found_in,
+                                          struct vm_object **bottom);
+
 /* Unlock the objects from `top` down to `last`, inclusive. */
 void vm_object_chain_unlock(struct vm_object *top, struct vm_object *last);
 

@@ -56,18 +56,16 @@ static void set_user_fs(struct pcb *pcb, uint64_t fs)
         pcb->utf->sstatus = (pcb->utf->sstatus & ~SSTATUS_FS_MASK) | fs;
 }
 
-void pcb_switch_out(struct pcb *pcb)
+void pcb_save_dirty_fp(struct pcb *pcb)
 {
     /* FS in sstatus is the user's until the switch: Dirty means changed since loaded. */
-    if ((csr_read(sstatus) & SSTATUS_FS_MASK) != SSTATUS_FS_DIRTY)
-        return;
     fp_save(&pcb->fp);
     csr_clear(sstatus, SSTATUS_FS_MASK);
     csr_set(sstatus, SSTATUS_FS_CLEAN);
     set_user_fs(pcb, SSTATUS_FS_CLEAN);
 }
 
-void pcb_switch_in(struct pcb *pcb)
+__hot_leaf void pcb_switch_in(struct pcb *pcb)
 {
     struct cpu *c = cpu_this();
     bool loaded = c->fp_owner == pcb && pcb->fp_cpu == c;

@@ -124,28 +124,51 @@ void pmap_destroy(pmap_t p)
 
 /* ---- TLB maintenance ---- */
 
+/* Flush [start, end) on the harts in `others` (bits by cpu id), through SBI. */
+static void tlb_flush_remote(uint32_t others, vaddr_t start, vaddr_t end)
+{
+    bool all = ((end - start) >> PAGE_SHIFT) > FLUSH_ALL_PAGES;
+    for (unsigned i = 0; i < ncpus; i++) {
+        if (!(others & (1u << i)))
+            continue;
+        unsigned long h = cpus[i].hartid;
+        if (all)
+            sbi_remote_sfence_vma(1UL << (h % 64), h & ~63UL, 0, 0);
+        else
+            sbi_remote_sfence_vma(1UL << (h % 64), h & ~63UL, start, end - start);
+    }
+}
+
+/* The harts other than this one that may cache entries of `p`. */
+static uint32_t tlb_other_harts(pmap_t p)
+{
+    return __atomic_load_n(&p->cpus_used, __ATOMIC_ACQUIRE) & ~(1u << cpu_this()->id);
+}
+
 /* Flush [start, end) of `p` on every hart that may cache it. */
 static void tlb_flush(pmap_t p, vaddr_t start, vaddr_t end)
 {
     size_t npages = (end - start) >> PAGE_SHIFT;
-    struct cpu *self = cpu_this();
-    uint32_t others = __atomic_load_n(&p->cpus_used, __ATOMIC_ACQUIRE) & ~(1u << self->id);
+    uint32_t others = tlb_other_harts(p);
     if (npages > FLUSH_ALL_PAGES)
         sfence_vma_all();
     else
         for (vaddr_t va = start; va < end; va += PAGE_SIZE)
             sfence_vma_addr(va);
-    if (others == 0)
-        return;
-    for (unsigned i = 0; i < ncpus; i++) {
-        if (!(others & (1u << i)))
-            continue;
-        unsigned long h = cpus[i].hartid;
-        if (npages > FLUSH_ALL_PAGES)
-            sbi_remote_sfence_vma(1UL << (h % 64), h & ~63UL, 0, 0);
-        else
-            sbi_remote_sfence_vma(1UL << (h % 64), h & ~63UL, start, end - start);
-    }
+    if (others != 0)
+        tlb_flush_remote(others, start, end);
+}
+
+/*
+ * tlb_flush() of the one page at `va` (pmap_enter replacing a valid entry):
+ * when no other hart has run `p`, a single local sfence.vma.
+ */
+static void tlb_flush_page(pmap_t p, vaddr_t va)
+{
+    uint32_t others = tlb_other_harts(p);
+    sfence_vma_addr(va);
+    if (unlikely(others != 0))
+        tlb_flush_remote(others, va, va + PAGE_SIZE);
 }
 
 void pmap_activate(pmap_t p)
@@ -225,7 +248,7 @@ kern_return_t pmap_enter(pmap_t p, vaddr_t va, paddr_t pa, vm_prot_t prot)
     }
     spin_unlock(&p->lock);
     if (old & PTE_V)
-        tlb_flush(p, va, va + PAGE_SIZE);   /* it may be cached with the old page */
+        tlb_flush_page(p, va);              /* it may be cached with the old page */
     return KERN_SUCCESS;
 }
 
@@ -329,27 +352,4 @@ size_t pmap_resident_count(pmap_t p)
     return p->resident;
 }
 
-/*
- * Zeroing and copying whole pages: eight words per loop step, walking
- * pointers (GCC makes an address computation per word of an indexed loop).
- */
-void pmap_zero_page(paddr_t pa)
-{
-    uint64_t *d = phys_to_virt(pa), *end = d + PAGE_SIZE / 8;
-    for (; d < end; d += 8) {
-        d[0] = 0; d[1] = 0; d[2] = 0; d[3] = 0;
-        d[4] = 0; d[5] = 0; d[6] = 0; d[7] = 0;
-    }
-}
-
-void pmap_copy_page(paddr_t src, paddr_t dst)
-{
-    const uint64_t *s = phys_to_virt(src), *end = s + PAGE_SIZE / 8;
-    uint64_t *d = phys_to_virt(dst);
-    for (; s < end; s += 8, d += 8) {
-        uint64_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
-        uint64_t w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
-        d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;
-        d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;
-    }
-}
+/* pmap_zero_page and pmap_copy_page are in page.S. */

@@ -8,6 +8,7 @@
 #define _MACHINE_PCB_H_
 
 #include <kern/types.h>
+#include <machine/riscv.h>
 #include <machine/trap.h>
 
 /* Callee-saved registers: all a switch inside the kernel must keep. */
@@ -61,8 +62,17 @@ kern_return_t pcb_get_state(struct pcb *pcb, int flavor, uint32_t *state, unsign
 kern_return_t pcb_set_state(struct pcb *pcb, int flavor, const uint32_t *state,
                             unsigned count);
 
-/* Switch-time FP handling (arch/riscv/context.S, pcb.c). */
-void pcb_switch_out(struct pcb *pcb);
+/*
+ * Switch-time FP handling (arch/riscv/context.S, pcb.c).  Switching out,
+ * only a thread that changed its FP registers since they were loaded
+ * (FS = Dirty) has anything to save: that test is inline.
+ */
+void pcb_save_dirty_fp(struct pcb *pcb);
+static inline void pcb_switch_out(struct pcb *pcb)
+{
+    if ((csr_read(sstatus) & SSTATUS_FS_MASK) == SSTATUS_FS_DIRTY)
+        pcb_save_dirty_fp(pcb);
+}
 void pcb_switch_in(struct pcb *pcb);
 
 /*
