@@ -139,10 +139,16 @@ static void tlb_flush_remote(uint32_t others, vaddr_t start, vaddr_t end)
     }
 }
 
-/* The harts other than this one that may cache entries of `p`. */
+/*
+ * The harts other than this one that may cache entries of `p`.  The full
+ * fence orders the caller's page-table store before this load: against
+ * pmap_activate's set-then-walk on another hart, either we see its bit (and
+ * flush it) or its page walks come after our store (and see the new entry).
+ */
 static uint32_t tlb_other_harts(pmap_t p)
 {
-    return __atomic_load_n(&p->cpus_used, __ATOMIC_ACQUIRE) & ~(1u << cpu_this()->id);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return __atomic_load_n(&p->cpus_used, __ATOMIC_RELAXED) & ~(1u << cpu_this()->id);
 }
 
 /* Flush [start, end) of `p` on every hart that may cache it. */
@@ -188,7 +194,7 @@ void pmap_activate(pmap_t p)
         spin_unlock(&asid_lock);
     }
     if (!(__atomic_load_n(&p->cpus_used, __ATOMIC_RELAXED) & (1u << c->id)))
-        __atomic_fetch_or(&p->cpus_used, 1u << c->id, __ATOMIC_RELEASE);
+        __atomic_fetch_or(&p->cpus_used, 1u << c->id, __ATOMIC_SEQ_CST);  /* see tlb_other_harts */
     csr_write(satp, SATP_MODE_SV39 | ((uint64_t)asid << SATP_ASID_SHIFT) |
                     (p->root_pa >> PAGE_SHIFT));
     if (cpu_asid_gen[c->id] != gen || rolled) {
