@@ -16,5 +16,9 @@ add_custom_target(rvmach_version
     BYPRODUCTS ${VERSION_HEADER}
     COMMENT "Checking the version string")
 
+# Messages name source files from the top of the tree (kassert, CHECK),
+# the same on every machine.
+add_compile_options(-fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=)
+
 include(${CMAKE_SOURCE_DIR}/cmake/userland.cmake)
 include(${CMAKE_SOURCE_DIR}/cmake/kernel.cmake)
