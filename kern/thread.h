@@ -32,6 +32,7 @@
 
 struct task;
 struct ipc_port;
+struct ipc_rcv_wait;
 
 struct thread {
     struct pcb pcb;                 /* registers: switch, FP, user frame */
@@ -75,6 +76,7 @@ struct thread {
     struct ipc_port *self_port;
     struct ipc_port *exception_port;
     struct ipc_port *reply_port;    /* kept for mig_get_reply_port() */
+    struct ipc_rcv_wait *ipc_wait;  /* a receive waiting on a port (ipc/ipc_mqueue.c) */
 };
 
 void thread_bootstrap(void);        /* zones and the boot hart's first thread */

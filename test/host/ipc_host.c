@@ -195,6 +195,27 @@ void clear_wait(struct thread *thread, wait_result_t result, bool interrupt_only
     }
 }
 
+/* No other thread ever waits here: nobody to hand a message to. */
+struct thread *thread_wakeup_handoff(event_t event, bool (*accept)(struct thread *, void *),
+                                     void *arg)
+{
+    (void)event;
+    (void)accept;
+    (void)arg;
+    return NULL;
+}
+
+wait_result_t thread_block_handoff(struct thread *next)
+{
+    (void)next;
+    return thread_block();
+}
+
+void thread_handoff_release(struct thread *thread)
+{
+    (void)thread;
+}
+
 unsigned ipc_host_stuck_waits(void)
 {
     return stuck_waits;
@@ -553,7 +574,7 @@ mach_msg_return_t ipc_host_send(struct ipc_host_task *t, struct ipc_host_msg *m)
     mach_msg_return_t mr = ipc_kmsg_copyin(m->w, m->size, t->space, t->map, &k);
     if (mr != MACH_MSG_SUCCESS)
         return mr;
-    return ipc_mqueue_send(k, MACH_SEND_TIMEOUT, 0, false);
+    return ipc_mqueue_send(k, MACH_SEND_TIMEOUT, 0, false, NULL);
 }
 
 mach_msg_return_t ipc_host_receive(struct ipc_host_task *t, mach_port_name_t name,
@@ -565,7 +586,7 @@ mach_msg_return_t ipc_host_receive(struct ipc_host_task *t, mach_port_name_t nam
     assert_true(room <= sizeof(out->w));
     ipc_host_set_current(t);
     mach_msg_return_t mr = ipc_mqueue_receive(t->space, name, option | MACH_RCV_TIMEOUT, room,
-                                              0, &k, &needed);
+                                              0, &k, &needed, NULL);
     if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE))
         out->hdr.msgh_size = needed;
     if (mr != MACH_MSG_SUCCESS)
