@@ -15,6 +15,7 @@
 #include <kern/string.h>
 #include <kern/task.h>
 #include <kern/thread.h>
+#include <ipc/ipc_kmsg.h>
 #include <ipc/ipc_port.h>
 #include <ipc/ipc_pset.h>
 #include <machine/sbi.h>
@@ -93,7 +94,7 @@ void kernel_stats_fill(struct rvmach_kstats *s)
     size_t zpages, zelems;
     zone_totals(&zpages, &zelems);
     s->zone_pages = zpages;
-    s->zone_elements = zelems;
+    s->zone_elements = zelems - ipc_kmsg_cached();     /* kept for reuse: free */
 }
 
 kern_return_t S_host_kernel_stats(host_t host, stats_array_t stats,

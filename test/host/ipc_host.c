@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <kern/copy.h>
+#include <ipc/ipc_kmsg.h>
 #include <kern/kmem.h>
 #include <kern/sched.h>
 #include <kern/task.h>
@@ -193,6 +194,23 @@ void clear_wait(struct thread *thread, wait_result_t result, bool interrupt_only
         cleared = true;
         cleared_result = result;
     }
+}
+
+/* No per-hart cache of kmsgs here: every one goes back to its zone. */
+struct ipc_kmsg *ipc_kmsg_cache_get(void)
+{
+    return NULL;
+}
+
+bool ipc_kmsg_cache_put(struct ipc_kmsg *kmsg)
+{
+    (void)kmsg;
+    return false;
+}
+
+size_t ipc_kmsg_cached(void)
+{
+    return 0;
 }
 
 /* No other thread ever waits here: nobody to hand a message to. */
