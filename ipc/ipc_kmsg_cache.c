@@ -8,7 +8,7 @@
 #include <kern/cpu.h>
 #include <ipc/ipc_kmsg.h>
 
-#define KMSG_CACHE_DEPTH 4
+#define KMSG_CACHE_DEPTH 7      /* with the count, 64 bytes: one line, a shift to index */
 
 /*
  * One hart's cache.  Only that hart touches it, with interrupts off (an
@@ -16,9 +16,9 @@
  * for statistics.
  */
 static struct kmsg_cache {
-    unsigned count;
+    unsigned long count;
     struct ipc_kmsg *free[KMSG_CACHE_DEPTH];
-} caches[MAX_CPUS];
+} caches[MAX_CPUS] __attribute__((aligned(64)));
 
 struct ipc_kmsg *ipc_kmsg_cache_get(void)
 {

@@ -301,19 +301,6 @@ mach_msg_return_t ipc_right_copyin_header(struct ipc_space *s, mach_port_name_t 
     return mr;
 }
 
-mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disp)
-{
-    switch (disp) {
-    case MACH_MSG_TYPE_MOVE_RECEIVE:
-        return MACH_MSG_TYPE_PORT_RECEIVE;
-    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-        return MACH_MSG_TYPE_PORT_SEND_ONCE;
-    default:
-        return MACH_MSG_TYPE_PORT_SEND;
-    }
-}
-
 void ipc_right_release_transit(struct ipc_port *p, mach_msg_type_name_t type)
 {
     if (p == NULL)

@@ -69,7 +69,18 @@ mach_msg_return_t ipc_right_copyin_header(struct ipc_space *space, mach_port_nam
                                           struct ipc_port **reply);
 
 /* The type a right has in transit after copyin with `disposition`. */
-mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disposition);
+static inline mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disposition)
+{
+    switch (disposition) {
+    case MACH_MSG_TYPE_MOVE_RECEIVE:
+        return MACH_MSG_TYPE_PORT_RECEIVE;
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+        return MACH_MSG_TYPE_PORT_SEND_ONCE;
+    default:
+        return MACH_MSG_TYPE_PORT_SEND;
+    }
+}
 
 /*
  * Put a right in transit (`type` PORT_SEND, PORT_SEND_ONCE or
