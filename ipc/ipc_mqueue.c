@@ -157,6 +157,13 @@ static bool takes_at_once(struct thread *t, void *arg)
            w->kmsg == NULL && kmsg->user_size <= w->max;
 }
 
+/*
+ * false: no hand-off, every message is queued (boot option
+ * ipc_handoff=off), to run the same tests on the general path alone.
+ * Set once at boot, before any message.
+ */
+bool ipc_handoff_enabled = true;
+
 static bool refuse(struct thread *t, void *arg)
 {
     (void)t;
@@ -182,7 +189,8 @@ static bool refuse(struct thread *t, void *arg)
 static struct thread *hand_to_receiver(struct ipc_port *port, struct ipc_kmsg *kmsg,
                                        bool carries)
 {
-    bool may_hand = !carries && port->msgcount == 0 && port->waiting_senders == 0;
+    bool may_hand = ipc_handoff_enabled && !carries && port->msgcount == 0 &&
+                    port->waiting_senders == 0;
     struct thread *t = thread_wakeup_handoff(receivers_of(port),
                                              may_hand ? takes_at_once : refuse, kmsg);
     if (t != NULL) {

@@ -64,6 +64,9 @@ mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t n
  */
 mach_msg_return_t ipc_mqueue_receive_port(struct ipc_port *port, struct ipc_kmsg **out);
 
+/* Whether senders hand messages to waiting receivers (boot option ipc_handoff=off). */
+extern bool ipc_handoff_enabled;
+
 /* Wake every receiver and blocked sender of a port that died or whose receive right moved. */
 void ipc_mqueue_wake_all(struct ipc_port *port);
 
