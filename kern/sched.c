@@ -427,7 +427,11 @@ wait_result_t thread_block_handoff(struct thread *next)
     struct thread *self = current_thread();
     kassert(next != self && (next->state & TH_RUN) && next->runq == NULL);
     bool was_on = intr_disable();
-    cpu_this()->need_resched = false;
+    /*
+     * need_resched stays as it is: the run queue was not looked at, so a
+     * more urgent thread queued meanwhile still gets the hart when `next`
+     * next passes a preemption point (its return to user mode).
+     */
     switch_to(self, next);
     if (was_on)
         intr_enable();

@@ -110,8 +110,9 @@ struct thread *thread_wakeup_handoff(event_t event, bool (*accept)(struct thread
 
 /*
  * thread_block(), but switch to `next` (from thread_wakeup_handoff) at once,
- * without looking at the run queue.  The current thread may have asserted
- * a wait or not: it is queued again or left blocked as after thread_block().
+ * without looking at the run queue (a pending request to reschedule stays
+ * for `next` to honour).  The current thread may have asserted a wait or
+ * not: it is queued again or left blocked as after thread_block().
  */
 wait_result_t thread_block_handoff(struct thread *next);
 
