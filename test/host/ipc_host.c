@@ -213,13 +213,13 @@ size_t ipc_kmsg_cached(void)
     return 0;
 }
 
-/* No other thread ever waits here: nobody to hand a message to. */
+/* No thread here is ever fully off its hart: never a hand-off, only the wake-up. */
 struct thread *thread_wakeup_handoff(event_t event, bool (*accept)(struct thread *, void *),
                                      void *arg)
 {
-    (void)event;
     (void)accept;
     (void)arg;
+    thread_wakeup_one(event);
     return NULL;
 }
 
