@@ -76,7 +76,13 @@ struct thread {
     struct ipc_port *self_port;
     struct ipc_port *exception_port;
     struct ipc_port *reply_port;    /* kept for mig_get_reply_port() */
-    struct ipc_rcv_wait *ipc_wait;  /* a receive waiting on a port (ipc/ipc_mqueue.c) */
+    /*
+     * A receive waiting on a port, for a sender's hand-off (ipc/ipc_mqueue.c):
+     * set by the thread itself under that port's lock before it waits, read
+     * by senders under the port lock and this thread's lock while it waits,
+     * cleared by the thread once awake.
+     */
+    struct ipc_rcv_wait *ipc_wait;
 };
 
 void thread_bootstrap(void);        /* zones and the boot hart's first thread */
