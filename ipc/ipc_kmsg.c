@@ -25,7 +25,13 @@
 struct ipc_kmsg *ipc_kmsg_alloc(mach_msg_size_t size)
 {
     uint32_t alloc = KMSG_HEADER_BYTES + size;
-    struct ipc_kmsg *k = kmem_alloc(alloc);
+    struct ipc_kmsg *k = NULL;
+    if (alloc <= IKM_SMALL) {
+        alloc = IKM_SMALL;
+        k = ipc_kmsg_cache_get();
+    }
+    if (k == NULL)
+        k = kmem_alloc(alloc);
     if (k == NULL)
         return NULL;
     list_init(&k->link);
@@ -36,7 +42,8 @@ struct ipc_kmsg *ipc_kmsg_alloc(mach_msg_size_t size)
 
 void ipc_kmsg_free(struct ipc_kmsg *k)
 {
-    kmem_free(k, k->alloc);
+    if (k->alloc != IKM_SMALL || !ipc_kmsg_cache_put(k))
+        kmem_free(k, k->alloc);
 }
 
 static uint8_t *body(struct ipc_kmsg *k)
@@ -306,32 +313,20 @@ static mach_msg_return_t copyin_header(const mach_msg_user_header_t *uh,
     mach_msg_type_name_t rdisp = MACH_MSGH_BITS_REMOTE(uh->msgh_bits);
     mach_msg_type_name_t ldisp = MACH_MSGH_BITS_LOCAL(uh->msgh_bits);
     struct ipc_port *dest = NULL, *reply = NULL;
-    bool dead;
     if ((uh->msgh_bits & ~MACH_MSGH_BITS_USED) != 0 ||
         (uh->msgh_bits & (MACH_MSGH_BITS_CIRCULAR | MACH_MSGH_BITS_COMPLEX_PORTS |
                           MACH_MSGH_BITS_COMPLEX_DATA)) != 0 ||
         !MACH_MSG_TYPE_PORT_ANY_SEND(rdisp) ||
         (ldisp != 0 && !MACH_MSG_TYPE_PORT_ANY_SEND(ldisp)))
         return MACH_SEND_INVALID_HEADER;
-    /* Decode, then perform: a bad header takes no right. */
-    if (!ipc_right_copyin_check(space, uh->msgh_remote_port, rdisp))
-        return MACH_SEND_INVALID_DEST;
-    if (ldisp != 0 && uh->msgh_local_port != MACH_PORT_NULL &&
-        !ipc_right_copyin_check(space, uh->msgh_local_port, ldisp))
-        return MACH_SEND_INVALID_REPLY;
-    if (ldisp == 0 && uh->msgh_local_port != MACH_PORT_NULL)
-        return MACH_SEND_INVALID_REPLY;
-    /* Another thread may still change the names between check and copyin. */
-    if (ipc_right_copyin(space, uh->msgh_remote_port, rdisp, &dest, &dead) != KERN_SUCCESS ||
-        dest == NULL)
-        return MACH_SEND_INVALID_DEST;
-    if (ldisp != 0 && uh->msgh_local_port != MACH_PORT_NULL) {
-        if (ipc_right_copyin(space, uh->msgh_local_port, ldisp, &reply, &dead) != KERN_SUCCESS ||
-            reply == NULL) {
-            ipc_right_release_transit(dest, ipc_right_transit_type(rdisp));
-            return MACH_SEND_INVALID_REPLY;
-        }
-    }
+    if (ldisp == 0 && uh->msgh_local_port != MACH_PORT_NULL)     /* a reply name, no right */
+        return ipc_right_copyin_check(space, uh->msgh_remote_port, rdisp)
+                   ? MACH_SEND_INVALID_REPLY : MACH_SEND_INVALID_DEST;
+    /* Decode, then perform, under one lock of the space: a bad header takes no right. */
+    mach_msg_return_t mr = ipc_right_copyin_header(space, uh->msgh_remote_port, rdisp,
+                                                   uh->msgh_local_port, ldisp, &dest, &reply);
+    if (mr != MACH_MSG_SUCCESS)
+        return mr;
     kh->msgh_bits = (uh->msgh_bits & MACH_MSGH_BITS_COMPLEX) |
                     MACH_MSGH_BITS(ipc_right_transit_type(rdisp),
                                    reply != NULL ? ipc_right_transit_type(ldisp) : 0);
@@ -340,6 +335,19 @@ static mach_msg_return_t copyin_header(const mach_msg_user_header_t *uh,
     kh->msgh_seqno = 0;
     kh->msgh_id = uh->msgh_id;
     return MACH_MSG_SUCCESS;
+}
+
+/* A simple message's body: a few words, both ends 8-aligned, n a multiple of 4. */
+static void copy_small(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    if (n > 64) {
+        memcpy(dst, src, n);
+        return;
+    }
+    for (; n >= 8; n -= 8, dst += 8, src += 8)
+        __builtin_memcpy(__builtin_assume_aligned(dst, 8), __builtin_assume_aligned(src, 8), 8);
+    if (n != 0)
+        __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 4);
 }
 
 /* Read the user message into a kernel buffer (`stack` if it fits). */
@@ -387,7 +395,8 @@ mach_msg_return_t ipc_kmsg_copyin(const void *msg, mach_msg_size_t size,
         if (complex) {
             mr = copyin_body(ubuf, size, k, space, map);
         } else {
-            memcpy(body(k) + sizeof(mach_msg_header_t), ubuf + sizeof(*uh), size - sizeof(*uh));
+            copy_small(body(k) + sizeof(mach_msg_header_t), ubuf + sizeof(*uh),
+                       size - sizeof(*uh));
             k->hdr.msgh_size = size;
         }
         if (mr != MACH_MSG_SUCCESS) {
@@ -549,7 +558,7 @@ mach_msg_return_t ipc_kmsg_copyout(struct ipc_kmsg *k, struct ipc_space *space,
     else
         memmove(body(k) + sizeof(uh), body(k) + sizeof(mach_msg_header_t),
                 k->hdr.msgh_size - sizeof(mach_msg_header_t));
-    memcpy(body(k), &uh, sizeof(uh));
+    __builtin_memcpy(&k->hdr, &uh, sizeof(uh));     /* both 8-aligned: a few loads and stores */
     if (copyout(body(k), msg, k->user_size) != 0)
         mr = MACH_RCV_INVALID_DATA;
     ipc_kmsg_free(k);

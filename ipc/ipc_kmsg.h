@@ -33,9 +33,24 @@ struct ipc_kmsg {
     mach_msg_header_t hdr;      /* kernel form; the body follows */
 };
 
-/* A kmsg with room for a kernel-form message of `size` bytes; NULL if no memory. */
+/*
+ * A kmsg with room for a kernel-form message of `size` bytes; NULL if no
+ * memory.  Small ones (IKM_SMALL bytes in all, most RPCs) come from and go
+ * back to a cache on each hart (ipc_kmsg_cache.c) before the zones.
+ */
 struct ipc_kmsg *ipc_kmsg_alloc(mach_msg_size_t size);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
+
+#define IKM_SMALL 256
+
+/*
+ * The per-hart cache of free small kmsgs: take one (NULL if empty), give
+ * one back (false if full: free it), and how many are kept in all (they
+ * count as free in the kernel's statistics, kern/host.c).
+ */
+struct ipc_kmsg *ipc_kmsg_cache_get(void);
+bool ipc_kmsg_cache_put(struct ipc_kmsg *kmsg);
+size_t ipc_kmsg_cached(void);
 
 /* Release every right and copy object in the message, then free it. */
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);

@@ -2,6 +2,7 @@
 /* Message queues: send and receive with waiting (see ipc/ipc_mqueue.h). */
 #include <kern/panic.h>
 #include <kern/sched.h>
+#include <kern/thread.h>
 #include <kern/ipc_kserver.h>
 #include <ipc/ipc_kmsg.h>
 #include <ipc/ipc_mqueue.h>
@@ -19,14 +20,32 @@ static event_t senders_of(struct ipc_port *port)
     return (event_t)&port->msgcount;
 }
 
-/* Wait for `event` (a lock must have been dropped after assert_wait). */
+/*
+ * Wait for `event` (a lock must have been dropped after assert_wait);
+ * with `next`, a receiver just handed a message, switch to it directly.
+ */
 static wait_result_t wait_with_timeout(mach_msg_option_t option, mach_msg_option_t flag,
-                                       mach_msg_timeout_t ms)
+                                       mach_msg_timeout_t ms, struct thread *next)
 {
     if ((option & flag) && ms != 0)
         thread_set_timeout((uint64_t)ms * 1000000);
-    return thread_block();
+    return next != NULL ? thread_block_handoff(next) : thread_block();
 }
+
+/*
+ * A receive waiting on one port, published in its thread (thread->ipc_wait)
+ * from its assert_wait until it wakes, so that a sender can give it a
+ * message directly (hand_to_receiver) instead of queueing it.  The thread
+ * fills it in under the port lock before it waits; a sender reads it and
+ * sets `kmsg` under the port lock and the wait's event and thread locks,
+ * while the thread still waits.
+ */
+struct ipc_rcv_wait {
+    struct ipc_port *port;      /* the port waited on (never a set) */
+    struct ipc_space *space;    /* the receiver: the receive right must be its */
+    mach_msg_size_t max;        /* room for the message (user form) */
+    struct ipc_kmsg *kmsg;      /* the message handed over, seqno set; NULL if none */
+};
 
 /* ---- circular receive rights ---- */
 
@@ -98,9 +117,13 @@ static void enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
     port->msgcount++;
 }
 
+/* try_enqueue(): the port is in no set, and its receiver was woken already. */
+#define NO_SET ((struct ipc_pset *)1)
+
 /* What one attempt to queue a message came to. */
 enum attempt {
     QUEUED,
+    HANDED,             /* given directly to a waiting receiver, now runnable */
     MUST_WAIT,          /* full: the thread is set to wait for room (waiting_senders counted) */
     QUEUE_FULL,         /* full, and no waiting allowed */
     DEAD_DEST,
@@ -124,9 +147,67 @@ static enum attempt room(struct ipc_port *port, bool bounded, bool may_wait)
     return MUST_WAIT;
 }
 
-/* One attempt; QUEUED: *pset gets the port's set (referenced) to wake. */
+/* Would this thread, waiting on `arg`'s destination, take `arg` at once? (locks: see caller) */
+static bool takes_at_once(struct thread *t, void *arg)
+{
+    struct ipc_kmsg *kmsg = arg;
+    struct ipc_port *port = ipc_kmsg_dest(kmsg);
+    const struct ipc_rcv_wait *w = t->ipc_wait;
+    return w != NULL && w->port == port && w->space == port->receiver &&
+           w->kmsg == NULL && kmsg->user_size <= w->max;
+}
+
+/*
+ * false: no hand-off, every message is queued (boot option
+ * ipc_handoff=off), to run the same tests on the general path alone.
+ * Set once at boot, before any message.
+ */
+bool ipc_handoff_enabled = true;
+
+static bool refuse(struct thread *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    return false;
+}
+
+/*
+ * Port locked, not in a set, the message about to be queued: wake the
+ * receiver that has waited longest on the port.  If the queue is empty and
+ * that receiver would take this very message at once, give the message to
+ * it directly, as take() would have, and return the receiver, runnable
+ * but on no run queue (the message is then not queued).  Every case in
+ * which the receiver could come to see anything else leaves the message
+ * to the queue and the receiver to wake as usual:
+ *  - a message that carries receive rights (circularity, transit links);
+ *  - messages already queued, or senders waiting for room: they go first;
+ *  - a receiver not fully off its hart, or receiving for another space,
+ *    or with too small a buffer (MACH_RCV_TOO_LARGE / MACH_RCV_LARGE).
+ * (A port in a set is left out by the caller: its receivers wait on the
+ * set, whose lock comes before the port's.)
+ */
+static struct thread *hand_to_receiver(struct ipc_port *port, struct ipc_kmsg *kmsg,
+                                       bool carries)
+{
+    bool may_hand = ipc_handoff_enabled && !carries && port->msgcount == 0 &&
+                    port->waiting_senders == 0;
+    struct thread *t = thread_wakeup_handoff(receivers_of(port),
+                                             may_hand ? takes_at_once : refuse, kmsg);
+    if (t != NULL) {
+        kmsg->hdr.msgh_seqno = port->seqno++;
+        t->ipc_wait->kmsg = kmsg;
+    }
+    return t;
+}
+
+/*
+ * One attempt; QUEUED: *pset gets the port's set (referenced) to wake, and
+ * the port's receivers remain to be woken unless it had no set (then one
+ * was woken here); HANDED: *handed gets the receiver that has the message.
+ */
 static enum attempt try_enqueue(struct ipc_kmsg *kmsg, struct ipc_port *port, bool carries,
-                                bool bounded, bool may_wait, struct ipc_pset **pset)
+                                bool bounded, bool may_wait, struct ipc_pset **pset,
+                                struct thread **handed)
 {
     if (carries) {
         spin_lock(&transit_lock);
@@ -137,6 +218,9 @@ static enum attempt try_enqueue(struct ipc_kmsg *kmsg, struct ipc_port *port, bo
     }
     spin_lock(&port->lock);
     enum attempt a = room(port, bounded, may_wait);
+    if (a == QUEUED && port->pset == NULL &&
+        (*handed = hand_to_receiver(port, kmsg, carries)) != NULL)
+        a = HANDED;
     if (a == QUEUED) {
         enqueue(port, kmsg);
         if (carries)
@@ -144,6 +228,8 @@ static enum attempt try_enqueue(struct ipc_kmsg *kmsg, struct ipc_port *port, bo
         *pset = port->pset;
         if (*pset != NULL)
             ipc_pset_reference(*pset);  /* the membership's reference keeps it alive here */
+        else
+            *pset = NO_SET;             /* the port's receiver was woken above */
     }
     spin_unlock(&port->lock);
     if (carries)
@@ -151,9 +237,11 @@ static enum attempt try_enqueue(struct ipc_kmsg *kmsg, struct ipc_port *port, bo
     return a;
 }
 
-/* A message was queued on `port`: wake a receiver of the port and one of its set. */
+/* A message was queued on `port`, in `pset`: wake a receiver of the port and one of the set. */
 static void wake_receivers(struct ipc_port *port, struct ipc_pset *pset)
 {
+    if (pset == NO_SET)
+        return;                         /* woken under the port lock (hand_to_receiver) */
     thread_wakeup_one(receivers_of(port));
     if (pset != NULL) {
         /*
@@ -186,7 +274,7 @@ static mach_msg_return_t fail_send(struct ipc_kmsg *kmsg, enum attempt a)
 }
 
 mach_msg_return_t ipc_mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t option,
-                                  mach_msg_timeout_t ms, bool kernel)
+                                  mach_msg_timeout_t ms, bool kernel, struct thread **handoff)
 {
     struct ipc_port *port = ipc_kmsg_dest(kmsg);
     bool carries = ipc_kmsg_foreach_receive(kmsg, any_receive, NULL);
@@ -194,9 +282,11 @@ mach_msg_return_t ipc_mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t optio
                    MACH_MSGH_BITS_REMOTE(kmsg->hdr.msgh_bits) != MACH_MSG_TYPE_PORT_SEND_ONCE;
     bool may_wait = !((option & MACH_SEND_TIMEOUT) && ms == 0);
     struct ipc_pset *pset = NULL;
+    struct thread *handed = NULL;
     enum attempt a;
-    while ((a = try_enqueue(kmsg, port, carries, bounded, may_wait, &pset)) == MUST_WAIT) {
-        wait_result_t wr = wait_with_timeout(option, MACH_SEND_TIMEOUT, ms);
+    while ((a = try_enqueue(kmsg, port, carries, bounded, may_wait, &pset, &handed)) ==
+           MUST_WAIT) {
+        wait_result_t wr = wait_with_timeout(option, MACH_SEND_TIMEOUT, ms, NULL);
         spin_lock(&port->lock);
         port->waiting_senders--;
         spin_unlock(&port->lock);
@@ -204,6 +294,13 @@ mach_msg_return_t ipc_mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t optio
             ipc_kmsg_destroy(kmsg);
             return wr == THREAD_TIMED_OUT ? MACH_SEND_TIMED_OUT : MACH_SEND_INTERRUPTED;
         }
+    }
+    if (a == HANDED) {
+        if (handoff != NULL)
+            *handoff = handed;          /* the caller switches to it as it waits */
+        else
+            thread_handoff_release(handed);
+        return MACH_MSG_SUCCESS;
     }
     if (a != QUEUED)
         return fail_send(kmsg, a);
@@ -226,6 +323,7 @@ struct rcv {
     mach_msg_size_t max;        /* room for the message (user form) */
     bool may_wait;              /* false: time out at once when nothing is queued */
     mach_msg_size_t *needed;    /* MACH_RCV_TOO_LARGE: the size it takes */
+    struct ipc_rcv_wait *wait;  /* published while waiting on a port; NULL: never handed to */
 };
 
 /* Take the head message of `port` if it fits (port locked).  NULL if the queue is empty. */
@@ -284,6 +382,10 @@ static mach_msg_return_t try_port(struct ipc_port *port, const struct rcv *r,
         mr = MACH_RCV_PORT_CHANGED;
     else
         mr = take(port, r, out);
+    if (mr == MACH_MSG_SUCCESS && *out == NULL && r->may_wait && r->wait != NULL) {
+        *r->wait = (struct ipc_rcv_wait){ port, r->space, r->max, NULL };
+        current_thread()->ipc_wait = r->wait;       /* before the wait is visible */
+    }
     if (mr == MACH_MSG_SUCCESS && *out == NULL)
         mr = nothing_yet(receivers_of(port), r->may_wait, wait);
     spin_unlock(&port->lock);
@@ -342,19 +444,26 @@ static mach_msg_return_t lookup_receiver(struct ipc_space *space, mach_port_name
 mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t name,
                                      mach_msg_option_t option, mach_msg_size_t max,
                                      mach_msg_timeout_t ms, struct ipc_kmsg **out,
-                                     mach_msg_size_t *needed)
+                                     mach_msg_size_t *needed, struct thread *handoff)
 {
     struct ipc_port *port;
     struct ipc_pset *pset;
+    struct ipc_rcv_wait w = { NULL, NULL, 0, NULL };
     mach_msg_return_t mr = lookup_receiver(space, name, &port, &pset);
-    struct rcv r = { space, option, max, !((option & MACH_RCV_TIMEOUT) && ms == 0), needed };
+    struct rcv r = { space, option, max, !((option & MACH_RCV_TIMEOUT) && ms == 0), needed, &w };
     *out = NULL;
     while (mr == MACH_MSG_SUCCESS) {
         bool wait;
         mr = port != NULL ? try_port(port, &r, out, &wait) : try_pset(pset, &r, out, &wait);
         if (mr != MACH_MSG_SUCCESS || !wait)
             break;
-        wait_result_t wr = wait_with_timeout(option, MACH_RCV_TIMEOUT, ms);
+        wait_result_t wr = wait_with_timeout(option, MACH_RCV_TIMEOUT, ms, handoff);
+        handoff = NULL;
+        current_thread()->ipc_wait = NULL;
+        if (port != NULL && w.kmsg != NULL) {
+            *out = w.kmsg;              /* handed over by a sender, as take() would */
+            break;
+        }
         if (wr == THREAD_TIMED_OUT)
             mr = MACH_RCV_TIMED_OUT;
         else if (wr == THREAD_INTERRUPTED)
@@ -364,6 +473,8 @@ mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t n
         ipc_kmsg_destroy(*out);         /* no MACH_RCV_LARGE: the message is lost */
         *out = NULL;
     }
+    if (handoff != NULL)
+        thread_handoff_release(handoff);    /* we did not wait: it queues as usual */
     ipc_port_release(port);
     if (pset != NULL)
         ipc_pset_release(pset);
@@ -373,7 +484,7 @@ mach_msg_return_t ipc_mqueue_receive(struct ipc_space *space, mach_port_name_t n
 mach_msg_return_t ipc_mqueue_receive_port(struct ipc_port *port, struct ipc_kmsg **out)
 {
     mach_msg_size_t needed;
-    struct rcv r = { NULL, MACH_MSG_OPTION_NONE, MACH_MSG_SIZE_MAX, true, &needed };
+    struct rcv r = { NULL, MACH_MSG_OPTION_NONE, MACH_MSG_SIZE_MAX, true, &needed, NULL };
     for (;;) {
         bool wait;
         mach_msg_return_t mr = try_port(port, &r, out, &wait);

@@ -61,7 +61,7 @@ static void post(struct ipc_kmsg *k)
     if (k == NULL)
         return;
     ipc_kmsg_set_user_size(k);
-    ipc_mqueue_send(k, MACH_MSG_OPTION_NONE, 0, true);
+    ipc_mqueue_send(k, MACH_MSG_OPTION_NONE, 0, true, NULL);
 }
 
 /* A notification carrying one 32-bit value after a descriptor. */

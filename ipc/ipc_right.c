@@ -250,17 +250,55 @@ bool ipc_right_copyin_check(struct ipc_space *s, mach_port_name_t name,
     return ok;
 }
 
-mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disp)
+/* The header's two rights, space locked: see ipc_right_copyin_header(). */
+static mach_msg_return_t copyin_header_locked(struct ipc_space *s, mach_port_name_t dname,
+                                              mach_msg_type_name_t ddisp, mach_port_name_t rname,
+                                              mach_msg_type_name_t rdisp, struct ipc_port **dest,
+                                              struct ipc_port **reply, struct ipc_port *drop[2])
 {
-    switch (disp) {
-    case MACH_MSG_TYPE_MOVE_RECEIVE:
-        return MACH_MSG_TYPE_PORT_RECEIVE;
-    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-        return MACH_MSG_TYPE_PORT_SEND_ONCE;
-    default:
-        return MACH_MSG_TYPE_PORT_SEND;
+    bool dead;
+    /* Decode: both names must hold their rights before either is taken. */
+    struct ipc_entry *de = lookup_checked(s, dname, &drop[0]);
+    if (de == NULL || !has_right(de->type, ddisp))
+        return MACH_SEND_INVALID_DEST;
+    struct ipc_entry *re = rdisp != 0 ? lookup_checked(s, rname, &drop[1]) : NULL;
+    if (rdisp != 0 && (re == NULL || !has_right(re->type, rdisp)))
+        return MACH_SEND_INVALID_REPLY;
+    /* Perform. */
+    if (copyin_locked(s, dname, de, ddisp, dest, &dead) != KERN_SUCCESS || *dest == NULL)
+        return MACH_SEND_INVALID_DEST;
+    if (rdisp == 0)
+        return MACH_MSG_SUCCESS;
+    if (rname == dname)
+        re = ipc_entry_lookup(s, rname);    /* the first copyin may have freed it */
+    if (re == NULL || copyin_locked(s, rname, re, rdisp, reply, &dead) != KERN_SUCCESS ||
+        *reply == NULL)
+        return MACH_SEND_INVALID_REPLY;
+    return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t ipc_right_copyin_header(struct ipc_space *s, mach_port_name_t dname,
+                                          mach_msg_type_name_t ddisp, mach_port_name_t rname,
+                                          mach_msg_type_name_t rdisp, struct ipc_port **dest,
+                                          struct ipc_port **reply)
+{
+    struct ipc_port *drop[2] = { NULL, NULL };
+    mach_msg_return_t mr = MACH_SEND_INVALID_DEST;
+    *dest = NULL;
+    *reply = NULL;
+    if (rname == MACH_PORT_NULL)
+        rdisp = 0;
+    spin_lock(&s->lock);
+    if (s->active)
+        mr = copyin_header_locked(s, dname, ddisp, rname, rdisp, dest, reply, drop);
+    spin_unlock(&s->lock);
+    ipc_port_release(drop[0]);
+    ipc_port_release(drop[1]);
+    if (mr != MACH_MSG_SUCCESS && *dest != NULL) {
+        ipc_right_release_transit(*dest, ipc_right_transit_type(ddisp));
+        *dest = NULL;
     }
+    return mr;
 }
 
 void ipc_right_release_transit(struct ipc_port *p, mach_msg_type_name_t type)

@@ -52,8 +52,35 @@ bool ipc_right_copyin_check(struct ipc_space *space, mach_port_name_t name,
 struct ipc_entry *ipc_right_entry_checked(struct ipc_space *space, mach_port_name_t name,
                                           struct ipc_port **drop);
 
+/*
+ * A message header's two rights at once, under one lock of the space: the
+ * destination `dname` with `ddisp` and, if `rdisp` is not 0 and `rname`
+ * not MACH_PORT_NULL, the reply `rname` with `rdisp` (both send
+ * dispositions).  Decode, then perform: both names are checked before
+ * either right is taken, so that an error takes nothing.  *dest and
+ * *reply get the ports (NULL for no reply), each with a reference for its
+ * right in transit.  Errors: MACH_SEND_INVALID_DEST (the destination name
+ * lacks the right, or is a dead name), MACH_SEND_INVALID_REPLY (likewise
+ * for the reply); then nothing was taken.
+ */
+mach_msg_return_t ipc_right_copyin_header(struct ipc_space *space, mach_port_name_t dname,
+                                          mach_msg_type_name_t ddisp, mach_port_name_t rname,
+                                          mach_msg_type_name_t rdisp, struct ipc_port **dest,
+                                          struct ipc_port **reply);
+
 /* The type a right has in transit after copyin with `disposition`. */
-mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disposition);
+static inline mach_msg_type_name_t ipc_right_transit_type(mach_msg_type_name_t disposition)
+{
+    switch (disposition) {
+    case MACH_MSG_TYPE_MOVE_RECEIVE:
+        return MACH_MSG_TYPE_PORT_RECEIVE;
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+        return MACH_MSG_TYPE_PORT_SEND_ONCE;
+    default:
+        return MACH_MSG_TYPE_PORT_SEND;
+    }
+}
 
 /*
  * Put a right in transit (`type` PORT_SEND, PORT_SEND_ONCE or

@@ -166,6 +166,25 @@ kern_return_t bootstrap_load(const char *name, int argc, const char *const *argv
 }
 
 /* Split the boot arguments into words; `init=NAME` picks the program. */
+/* Does the word at `p` (up to a space or the end) equal `word`? */
+static bool word_at(const char *p, const char *word)
+{
+    size_t n = strlen(word);
+    return strncmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\0');
+}
+
+bool bootarg_present(const char *bootargs, const char *word)
+{
+    for (const char *p = bootargs; p != NULL && *p != '\0';) {
+        while (*p == ' ')
+            p++;
+        if (*p != '\0' && word_at(p, word))
+            return true;
+        p = strchr(p, ' ');
+    }
+    return false;
+}
+
 void bootstrap_start(const char *bootargs)
 {
     static char buf[DT_BOOTARGS_MAX];
@@ -180,7 +199,7 @@ void bootstrap_start(const char *bootargs)
             break;
         if (strncmp(p, "init=", 5) == 0)
             argv[0] = p + 5;
-        else
+        else if (!word_at(p, BOOTARG_NO_HANDOFF))
             argv[argc++] = p;
         while (*p != '\0' && *p != ' ')
             p++;

@@ -23,7 +23,16 @@ kern_return_t bootstrap_load(const char *name, int argc, const char *const *argv
 /* The boot-module archive (initrd or built-in). */
 const void *bootstrap_archive(size_t *size);
 
-/* Start the task the boot arguments name (init=..., default "bootstrap"). */
+/*
+ * Start the task the boot arguments name (init=..., default "bootstrap");
+ * the other words become its arguments, except the kernel's own options.
+ */
 void bootstrap_start(const char *bootargs);
+
+/* Kernel options: words of the command line the kernel acts on itself. */
+#define BOOTARG_NO_HANDOFF "ipc_handoff=off"    /* every message queued (ipc/ipc_mqueue.c) */
+
+/* Is `word` one of the space-separated words of `bootargs`? */
+bool bootarg_present(const char *bootargs, const char *word);
 
 #endif /* _KERN_BOOTSTRAP_H_ */

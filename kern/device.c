@@ -159,7 +159,7 @@ static void device_interrupt(void *arg, unsigned irq)
     memcpy((uint8_t *)&k->hdr + sizeof(mach_msg_header_t), &t, 4);
     memcpy((uint8_t *)&k->hdr + sizeof(mach_msg_header_t) + 4, &line, 4);
     k->user_size = size;
-    ipc_mqueue_send(k, MACH_MSG_OPTION_NONE, 0, true);
+    ipc_mqueue_send(k, MACH_MSG_OPTION_NONE, 0, true, NULL);
 }
 
 kern_return_t S_device_intr_attach(host_t host, task_t task, uint32_t irq, ipc_port_t port)

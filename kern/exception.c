@@ -97,7 +97,7 @@ static bool raise_to(struct ipc_port *handler, struct thread *t, int exc, long c
     struct ipc_kmsg *req = build_request(handler, t->reply_port, t, exc, code, subcode);
     if (req == NULL)
         return false;
-    if (ipc_mqueue_send(req, MACH_MSG_OPTION_NONE, 0, false) != MACH_MSG_SUCCESS)
+    if (ipc_mqueue_send(req, MACH_MSG_OPTION_NONE, 0, false, NULL) != MACH_MSG_SUCCESS)
         return false;
     t->exception_wait = true;
     struct ipc_kmsg *reply;

@@ -16,6 +16,7 @@
 #include <kern/string.h>
 #include <kern/task.h>
 #include <kern/thread.h>
+#include <ipc/ipc_kmsg.h>
 #include <ipc/ipc_port.h>
 #include <ipc/ipc_pset.h>
 #include <machine/sbi.h>
@@ -94,7 +95,7 @@ void kernel_stats_fill(struct rvmach_kstats *s)
     size_t zpages, zelems;
     zone_totals(&zpages, &zelems);
     s->zone_pages = zpages;
-    s->zone_elements = zelems;
+    s->zone_elements = zelems - ipc_kmsg_cached();     /* kept for reuse: free */
     s->kernel_pt_pages = pmap_kernel_table_pages();
 }
 

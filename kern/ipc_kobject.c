@@ -72,6 +72,6 @@ mach_msg_return_t ipc_kobject_server(struct ipc_kmsg *request)
         return MACH_MSG_SUCCESS;
     }
     ipc_kmsg_set_user_size(reply);
-    ipc_mqueue_send(reply, MACH_MSG_OPTION_NONE, 0, true);
+    ipc_mqueue_send(reply, MACH_MSG_OPTION_NONE, 0, true, NULL);
     return MACH_MSG_SUCCESS;
 }

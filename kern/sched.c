@@ -429,6 +429,66 @@ void clear_wait(struct thread *t, wait_result_t result, bool interrupt_only)
     }
 }
 
+/* ---- hand-off: waking a thread and running it at once (IPC) ---- */
+
+struct thread *thread_wakeup_handoff(event_t event, bool (*accept)(struct thread *, void *),
+                                     void *arg)
+{
+    struct event_bucket *b = bucket_of(event);
+    struct thread *found = NULL;
+    spin_lock(&b->lock);
+    list_for_each(&b->waiters, it) {
+        struct thread *t = list_entry(it, struct thread, wait_link);
+        if (t->wait_event != event)
+            continue;
+        /* The longest waiter, as thread_wakeup_one() would choose. */
+        spin_lock(&t->lock);
+        if (t->state == TH_WAIT && accept(t, arg)) {
+            list_remove(&t->wait_link);
+            t->state = TH_RUN;          /* runnable, but on no run queue: the caller's */
+            t->wait_event = 0;
+            t->wait_result = THREAD_AWAKENED;
+            sched_update_priority(t);
+            found = t;
+        } else {
+            end_wait(t, THREAD_AWAKENED);
+        }
+        spin_unlock(&t->lock);
+        break;
+    }
+    spin_unlock(&b->lock);
+    return found;
+}
+
+void thread_handoff_release(struct thread *t)
+{
+    spin_lock(&t->lock);
+    kassert((t->state & TH_RUN) && t->runq == NULL);
+    if (t->state & (TH_WAIT | TH_SUSP | TH_HALTED))
+        t->state &= ~TH_RUN;            /* as sched_dispatch() would leave it */
+    else
+        enqueue(t, false);
+    spin_unlock(&t->lock);
+}
+
+wait_result_t thread_block_handoff(struct thread *next)
+{
+    struct thread *self = current_thread();
+    kassert(next != self && (next->state & TH_RUN) && next->runq == NULL);
+    bool was_on = intr_disable();
+    /*
+     * need_resched stays as it is: the run queue was not looked at, so a
+     * more urgent thread queued meanwhile still gets the hart when `next`
+     * next passes a preemption point (its return to user mode).
+     */
+    switch_to(self, next, false);
+    if (was_on)
+        intr_enable();
+    if (__atomic_load_n(&self->timeout_at, __ATOMIC_RELAXED) != 0)
+        timeout_cancel(self);
+    return self->wait_result;
+}
+
 /* ---- timeouts ---- */
 
 /* timeout_lock guards timeouts (sorted by deadline) and each thread's timeout_at. */

@@ -100,6 +100,29 @@ void thread_wakeup_one(event_t event);
 /* End `thread`'s wait with `result`, whatever it waits for (no-op if it does not). */
 void clear_wait(struct thread *thread, wait_result_t result, bool interrupt_only);
 
+/*
+ * thread_wakeup_one() with a hand-off (IPC, see docs/ipc.md): if the thread
+ * that has waited longest on `event` is fully off its hart (state exactly
+ * TH_WAIT) and accept(thread, arg) agrees (called with the thread locked),
+ * end its wait and return it, TH_RUN but on no run queue: the caller must
+ * pass it to thread_block_handoff() or thread_handoff_release().
+ * Otherwise that thread, if any, is woken as by thread_wakeup_one(), and
+ * the result is NULL.
+ */
+struct thread *thread_wakeup_handoff(event_t event, bool (*accept)(struct thread *, void *),
+                                     void *arg);
+
+/*
+ * thread_block(), but switch to `next` (from thread_wakeup_handoff) at once,
+ * without looking at the run queue (a pending request to reschedule stays
+ * for `next` to honour).  The current thread may have asserted a wait or
+ * not: it is queued again or left blocked as after thread_block().
+ */
+wait_result_t thread_block_handoff(struct thread *next);
+
+/* Give a thread from thread_wakeup_handoff() to the run queues after all. */
+void thread_handoff_release(struct thread *thread);
+
 /* Let others run; returns at once if nobody of equal or better priority waits. */
 void thread_yield(void);
 

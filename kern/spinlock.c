@@ -98,19 +98,27 @@ __attribute__((noinline)) static void bad_release(struct spinlock *lock)
           self->hartid, lock->holder != NULL ? lock->holder->hartid : ~0UL);
 }
 
+/*
+ * A check of spin_unlock() failed.  Reached by a tail call, so that
+ * spin_unlock() keeps no frame: noipa keeps the compiler from finding out
+ * that it never returns (it would then call it instead of jumping).
+ */
+__attribute__((noipa)) static void unlock_misuse(struct spinlock *lock)
+{
+    if (lock->holder != cpu_this())
+        bad_release(lock);
+    intr_pop_misuse();
+}
+
+/* intr_pop() written out, its check folded into the lock's. */
 __hot_leaf void spin_unlock(struct spinlock *lock)
 {
     struct cpu *c = cpu_this();
     /* holder is NULL while the lock is free, so this catches both misuses. */
-    if (unlikely(lock->holder != c))
-        return bad_release(lock);
-    /* intr_pop(), with its misuse check moved before the release. */
-    int depth = c->intr_depth;
-    if (unlikely(intr_enabled() || depth <= 0))
-        return bad_release(lock);
+    if (unlikely(lock->holder != c || intr_enabled() || c->intr_depth <= 0))
+        return unlock_misuse(lock);
     lock->holder = NULL;
     __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
-    c->intr_depth = --depth;
-    if (depth == 0 && c->intr_saved)
+    if (--c->intr_depth == 0 && c->intr_saved)
         intr_enable();
 }

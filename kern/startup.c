@@ -16,6 +16,7 @@
 #include <kern/selftest.h>
 #include <kern/task.h>
 #include <kern/thread.h>
+#include <ipc/ipc_mqueue.h>
 #include <ipc/ipc_notify.h>
 #include <ipc/ipc_port.h>
 #include <ipc/ipc_pset.h>
@@ -136,6 +137,10 @@ void kern_main(void)
     thread_reaper_start();
     banner();
     const char *bootargs = kern_platform()->chosen.bootargs;
+    if (bootarg_present(bootargs, BOOTARG_NO_HANDOFF)) {
+        ipc_handoff_enabled = false;
+        kprintf("ipc: hand-off off, every message queued\n");
+    }
     const char *tests = selftest_requested(bootargs);
     if (tests != NULL) {
         selftest_run(tests);

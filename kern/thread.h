@@ -32,6 +32,7 @@
 
 struct task;
 struct ipc_port;
+struct ipc_rcv_wait;
 
 struct thread {
     struct pcb pcb;                 /* registers: switch, FP, user frame */
@@ -75,6 +76,13 @@ struct thread {
     struct ipc_port *self_port;
     struct ipc_port *exception_port;
     struct ipc_port *reply_port;    /* kept for mig_get_reply_port() */
+    /*
+     * A receive waiting on a port, for a sender's hand-off (ipc/ipc_mqueue.c):
+     * set by the thread itself under that port's lock before it waits, read
+     * by senders under the port lock and this thread's lock while it waits,
+     * cleared by the thread once awake.
+     */
+    struct ipc_rcv_wait *ipc_wait;
 };
 
 void thread_bootstrap(void);        /* zones and the boot hart's first thread */

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <kern/copy.h>
+#include <ipc/ipc_kmsg.h>
 #include <kern/kmem.h>
 #include <kern/sched.h>
 #include <kern/task.h>
@@ -193,6 +194,44 @@ void clear_wait(struct thread *thread, wait_result_t result, bool interrupt_only
         cleared = true;
         cleared_result = result;
     }
+}
+
+/* No per-hart cache of kmsgs here: every one goes back to its zone. */
+struct ipc_kmsg *ipc_kmsg_cache_get(void)
+{
+    return NULL;
+}
+
+bool ipc_kmsg_cache_put(struct ipc_kmsg *kmsg)
+{
+    (void)kmsg;
+    return false;
+}
+
+size_t ipc_kmsg_cached(void)
+{
+    return 0;
+}
+
+/* No thread here is ever fully off its hart: never a hand-off, only the wake-up. */
+struct thread *thread_wakeup_handoff(event_t event, bool (*accept)(struct thread *, void *),
+                                     void *arg)
+{
+    (void)accept;
+    (void)arg;
+    thread_wakeup_one(event);
+    return NULL;
+}
+
+wait_result_t thread_block_handoff(struct thread *next)
+{
+    (void)next;
+    return thread_block();
+}
+
+void thread_handoff_release(struct thread *thread)
+{
+    (void)thread;
 }
 
 unsigned ipc_host_stuck_waits(void)
@@ -553,7 +592,7 @@ mach_msg_return_t ipc_host_send(struct ipc_host_task *t, struct ipc_host_msg *m)
     mach_msg_return_t mr = ipc_kmsg_copyin(m->w, m->size, t->space, t->map, &k);
     if (mr != MACH_MSG_SUCCESS)
         return mr;
-    return ipc_mqueue_send(k, MACH_SEND_TIMEOUT, 0, false);
+    return ipc_mqueue_send(k, MACH_SEND_TIMEOUT, 0, false, NULL);
 }
 
 mach_msg_return_t ipc_host_receive(struct ipc_host_task *t, mach_port_name_t name,
@@ -565,7 +604,7 @@ mach_msg_return_t ipc_host_receive(struct ipc_host_task *t, mach_port_name_t nam
     assert_true(room <= sizeof(out->w));
     ipc_host_set_current(t);
     mach_msg_return_t mr = ipc_mqueue_receive(t->space, name, option | MACH_RCV_TIMEOUT, room,
-                                              0, &k, &needed);
+                                              0, &k, &needed, NULL);
     if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE))
         out->hdr.msgh_size = needed;
     if (mr != MACH_MSG_SUCCESS)
