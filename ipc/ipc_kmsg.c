@@ -354,8 +354,10 @@ static void copy_small(uint8_t *dst, const uint8_t *src, size_t n)
 static mach_msg_return_t fetch(const void *msg, mach_msg_size_t size, uint8_t *stack,
                                size_t stack_size, uint8_t **out)
 {
-    if (size < sizeof(mach_msg_user_header_t) || size > MACH_MSG_SIZE_MAX || (size & 3) != 0)
+    if (size < sizeof(mach_msg_user_header_t) || (size & 3) != 0)
         return MACH_SEND_MSG_TOO_SMALL;
+    if (size > MACH_MSG_SIZE_MAX)
+        return MACH_SEND_NO_BUFFER;     /* as GNU Mach: no kernel buffer that big */
     uint8_t *buf = size <= stack_size ? stack : kmem_alloc(size);
     if (buf == NULL)
         return MACH_SEND_NO_BUFFER;

@@ -185,7 +185,10 @@ _Static_assert(sizeof(mach_msg_type_long_t) == 12, "long form is three words");
 #define MACH_RCV_HEADER_ERROR           0x1000400b
 #define MACH_RCV_BODY_ERROR             0x1000400c
 
-/* The largest message the kernel accepts (header included). */
+/*
+ * The largest message the kernel accepts (header included); a larger one
+ * gets MACH_SEND_NO_BUFFER.  Out-of-line data does not count.
+ */
 #define MACH_MSG_SIZE_MAX               (64 * 1024)
 
 #ifndef RVMACH_KERNEL

@@ -455,7 +455,7 @@ static void test_bad_headers(void **state)
     msg.size = 34;
     REFUSED(&f, MACH_SEND_MSG_TOO_SMALL);
     msg.size = MACH_MSG_SIZE_MAX + 4;
-    REFUSED(&f, MACH_SEND_MSG_TOO_SMALL);
+    REFUSED(&f, MACH_SEND_NO_BUFFER);
     msg.size = 32;
     ipc_host_copy_fail_after(0);
     REFUSED(&f, MACH_SEND_INVALID_DATA);

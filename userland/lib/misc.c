@@ -52,7 +52,7 @@ const char *mach_error_string(kern_return_t kr)
     case MACH_SEND_INVALID_TYPE: return "send: invalid type";
     case MACH_SEND_INVALID_HEADER: return "send: invalid header";
     case MACH_SEND_MSG_TOO_SMALL: return "send: message too small";
-    case MACH_SEND_NO_BUFFER: return "send: no kernel buffer";
+    case MACH_SEND_NO_BUFFER: return "send: no kernel buffer (over 64 KiB inline, or out of memory)";
     case MACH_RCV_INVALID_NAME: return "receive: invalid name";
     case MACH_RCV_TIMED_OUT: return "receive: timed out";
     case MACH_RCV_TOO_LARGE: return "receive: message too large";

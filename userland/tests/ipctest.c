@@ -522,6 +522,8 @@ static void test_bad_messages(void)
     /* Too small, misaligned, too large. */
     CHECK(mach_msg(&m.head, MACH_SEND_MSG, 8, 0, 0, 0, 0) == MACH_SEND_MSG_TOO_SMALL, "8 bytes");
     CHECK(mach_msg(&m.head, MACH_SEND_MSG, 34, 0, 0, 0, 0) == MACH_SEND_MSG_TOO_SMALL, "34 bytes");
+    CHECK(mach_msg(&m.head, MACH_SEND_MSG, MACH_MSG_SIZE_MAX + 4, 0, 0, 0, 0) == MACH_SEND_NO_BUFFER,
+          "more than MACH_MSG_SIZE_MAX");
     /* A destination that is not a send right, a bogus name, a bad disposition. */
     m.head.msgh_remote_port = 0x12345;
     CHECK(mach_msg(&m.head, MACH_SEND_MSG, 32, 0, 0, 0, 0) == MACH_SEND_INVALID_DEST, "bogus dest");
