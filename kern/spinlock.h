@@ -29,7 +29,8 @@ void spin_lock_init(struct spinlock *lock, const char *name);
 /*
  * spin_lock(), spin_trylock() and spin_unlock() are inlines (below): they
  * run dozens of times per IPC round trip, and a call costs about as much
- * as their fast path.  Contention and misuse go out of line, here.
+ * as their fast path.  Contention and misuse go out of line, here
+ * (contention through spin_lock_slow, arch/riscv/spinlock.S).
  */
 __attribute__((cold)) void spin_lock_contended(struct spinlock *lock);
 __attribute__((cold)) bool spin_trylock_failed(void);

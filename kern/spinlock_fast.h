@@ -9,10 +9,17 @@
 static inline __attribute__((always_inline)) void spin_lock(struct spinlock *lock)
 {
     intr_push();
-    if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0))
-        spin_lock_contended(lock);      /* waits, or panics if this hart holds it */
-    else
+    if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0)) {
+        /*
+         * spin_lock_contended() (waits, or panics if this hart holds the
+         * lock), through spin_lock_slow (arch/riscv/spinlock.S), which keeps
+         * every register but ra: the callers need not save theirs for it.
+         */
+        register struct spinlock *a0 __asm__("a0") = lock;
+        __asm__ volatile("call spin_lock_slow" : "+r"(a0) : : "ra", "memory");
+    } else {
         lock->holder = cpu_this();
+    }
 }
 
 static inline __attribute__((always_inline)) bool spin_trylock(struct spinlock *lock)
