@@ -36,6 +36,7 @@ struct ipc_kmsg *ipc_kmsg_alloc(mach_msg_size_t size)
         return NULL;
     list_init(&k->link);
     k->alloc = alloc;
+    k->dest_consumed = false;
     k->user_size = size;
     return k;
 }
@@ -118,7 +119,10 @@ static void destroy_body(struct ipc_kmsg *k)
 void ipc_kmsg_destroy(struct ipc_kmsg *k)
 {
     mach_msg_bits_t bits = k->hdr.msgh_bits;
-    release_port((struct ipc_port *)k->hdr.msgh_remote_port, MACH_MSGH_BITS_REMOTE(bits));
+    if (k->dest_consumed)
+        ipc_port_release(ipc_kmsg_dest(k));     /* the right is gone: the reference stays */
+    else
+        release_port((struct ipc_port *)k->hdr.msgh_remote_port, MACH_MSGH_BITS_REMOTE(bits));
     release_port((struct ipc_port *)k->hdr.msgh_local_port, MACH_MSGH_BITS_LOCAL(bits));
     if (bits & MACH_MSGH_BITS_COMPLEX)
         destroy_body(k);
@@ -128,12 +132,15 @@ void ipc_kmsg_destroy(struct ipc_kmsg *k)
 void ipc_kmsg_consume_dest(struct ipc_kmsg *k)
 {
     struct ipc_port *dest = ipc_kmsg_dest(k);
-    if (MACH_MSGH_BITS_REMOTE(k->hdr.msgh_bits) == MACH_MSG_TYPE_PORT_SEND)
+    if (k->dest_consumed)
+        ipc_port_release(dest);         /* counted off at the hand-off */
+    else if (MACH_MSGH_BITS_REMOTE(k->hdr.msgh_bits) == MACH_MSG_TYPE_PORT_SEND)
         ipc_port_release_send(dest);
     else
         ipc_port_release_sonce_consumed(dest);
     k->hdr.msgh_remote_port = 0;
     k->hdr.msgh_bits &= ~MACH_MSGH_BITS_REMOTE_MASK;
+    k->dest_consumed = false;
 }
 
 void ipc_kmsg_destroy_list(struct list *kmsgs)
@@ -557,10 +564,18 @@ mach_msg_return_t ipc_kmsg_copyout(struct ipc_kmsg *k, struct ipc_space *space,
     mach_msg_return_t body_mr = MACH_MSG_SUCCESS;
     if (k->hdr.msgh_bits & MACH_MSGH_BITS_COMPLEX)
         body_mr = copyout_body(k, space, map);
-    else
+    else if (sizeof(uh) != sizeof(mach_msg_header_t))  /* both 32 bytes on rv64: in place */
         memmove(body(k) + sizeof(uh), body(k) + sizeof(mach_msg_header_t),
                 k->hdr.msgh_size - sizeof(mach_msg_header_t));
-    __builtin_memcpy(&k->hdr, &uh, sizeof(uh));     /* both 8-aligned: a few loads and stores */
+    /*
+     * The user header over the kernel one, both 8-aligned, word by word:
+     * GCC made a __builtin_memcpy of it a call to memcpy (some 37
+     * instructions) rather than four loads and stores.
+     */
+    typedef uint64_t __attribute__((may_alias)) header_word;
+    _Static_assert(sizeof(uh) % sizeof(header_word) == 0, "the user header is whole words");
+    for (size_t i = 0; i < sizeof(uh) / sizeof(header_word); i++)
+        ((header_word *)body(k))[i] = ((const header_word *)&uh)[i];
     if (copyout(body(k), msg, k->user_size) != 0)
         mr = MACH_RCV_INVALID_DATA;
     ipc_kmsg_free(k);

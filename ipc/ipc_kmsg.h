@@ -30,6 +30,13 @@ struct ipc_kmsg {
     struct list link;           /* on a port's queue (port lock) */
     uint32_t alloc;             /* bytes allocated for hdr and body */
     uint32_t user_size;         /* msgh_size once copied out (narrowed) */
+    /*
+     * The destination right (msgh_remote_port) was counted off its port
+     * already, by a hand-off under the port lock (ipc/ipc_mqueue.c):
+     * only the reference is left to drop.  Set under that port lock, while
+     * only the sender knows the message; read by the receiver after.
+     */
+    bool dest_consumed;
     mach_msg_header_t hdr;      /* kernel form; the body follows */
 };
 

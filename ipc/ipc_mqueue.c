@@ -172,6 +172,27 @@ static bool refuse(struct thread *t, void *arg)
 }
 
 /*
+ * A message handed to a receiver (port locked) will be copied out: count
+ * its destination right off the port now, under the lock already held,
+ * as ipc_kmsg_consume_dest() would at the copyout under a lock of its own.
+ * Not when that would take the last send right of a port with a
+ * no-senders request: the notice is sent without the port lock, so that
+ * case is left to the copyout.
+ */
+static void consume_dest_locked(struct ipc_port *port, struct ipc_kmsg *kmsg)
+{
+    if (MACH_MSGH_BITS_REMOTE(kmsg->hdr.msgh_bits) == MACH_MSG_TYPE_PORT_SEND) {
+        if (port->srights == 1 && port->nsrequest != NULL)
+            return;
+        if (port->srights > 0)
+            port->srights--;
+    } else if (port->sorights > 0) {
+        port->sorights--;
+    }
+    kmsg->dest_consumed = true;
+}
+
+/*
  * Port locked, not in a set, the message about to be queued: wake the
  * receiver that has waited longest on the port.  If the queue is empty and
  * that receiver would take this very message at once, give the message to
@@ -195,6 +216,7 @@ static struct thread *hand_to_receiver(struct ipc_port *port, struct ipc_kmsg *k
                                              may_hand ? takes_at_once : refuse, kmsg);
     if (t != NULL) {
         kmsg->hdr.msgh_seqno = port->seqno++;
+        consume_dest_locked(port, kmsg);
         t->ipc_wait->kmsg = kmsg;
     }
     return t;

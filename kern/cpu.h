@@ -119,4 +119,7 @@ static inline void intr_pop(void)
         intr_enable();
 }
 
+/* The spinlock fast paths use intr_push() and struct cpu. */
+#include <kern/spinlock_fast.h>
+
 #endif /* _KERN_CPU_H_ */

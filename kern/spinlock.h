@@ -26,13 +26,29 @@ struct spinlock {
 #define SPINLOCK_INITIALIZER(n) { 0, NULL, (n) }
 
 void spin_lock_init(struct spinlock *lock, const char *name);
-void spin_lock(struct spinlock *lock);
-bool spin_trylock(struct spinlock *lock);
-void spin_unlock(struct spinlock *lock);
+/*
+ * spin_lock(), spin_trylock() and spin_unlock() are inlines (below): they
+ * run dozens of times per IPC round trip, and a call costs about as much
+ * as their fast path.  Contention and misuse go out of line, here
+ * (contention through spin_lock_slow, arch/riscv/spinlock.S).
+ */
+__attribute__((cold)) void spin_lock_contended(struct spinlock *lock);
+__attribute__((cold)) bool spin_trylock_failed(void);
+__attribute__((cold)) __noreturn void spin_unlock_misuse(struct spinlock *lock);
 /* Whether this hart holds the lock (for assertions). */
 static inline bool spin_lock_held(const struct spinlock *lock)
 {
     return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) && lock->holder == cpu_this();
 }
+
+/*
+ * The inlines need struct cpu: kern/cpu.h, which includes this file
+ * through kern/sched.h, includes kern/spinlock_fast.h once struct cpu
+ * is complete.  (When kern/sched.h is what included this file, it
+ * includes kern/cpu.h itself, once struct runq is declared.)
+ */
+#ifndef _KERN_SCHED_H_
+#include <kern/cpu.h>
+#endif
 
 #endif /* _KERN_SPINLOCK_H_ */
