@@ -160,13 +160,6 @@ static kern_return_t raw_id(mach_port_t server, mach_msg_id_t id)
     return mr != MACH_MSG_SUCCESS ? mr : ((mig_reply_header_t *)&m.h)->RetCode;
 }
 
-/* Expect `want` from `got`, saying what was tried. */
-#define EXPECT_KR(got, want, what) do { \
-        kern_return_t got_ = (got); \
-        CHECK(got_ == (want), "%s: got %d (%s), want %d", what, got_, \
-              mach_error_string(got_), (int)(want)); \
-    } while (0)
-
 static void bad_paths(mach_port_t s)
 {
     static char big[5000];

@@ -12,6 +12,13 @@
 
 /* Check `cond`; on failure print where and why and mark the test failed. */
 #define CHECK(cond, ...) tl_check((cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
+/* Expect the code `want` from `got`, saying what was tried. */
+#define EXPECT_KR(got, want, what) do { \
+        kern_return_t got_ = (got); \
+        CHECK(got_ == (want), "%s: got %d (%s), want %d", what, got_, \
+              mach_error_string(got_), (int)(want)); \
+    } while (0)
+
 #define CHECK_KR(expr) do { \
         kern_return_t kr_ = (expr); \
         CHECK(kr_ == KERN_SUCCESS, "%s -> %s (%#x)", #expr, mach_error_string(kr_), kr_); \
