@@ -141,22 +141,22 @@ def shell_steps(r):
     ok = True
     why = ""
     steps = [
-        ("mkdir /work", []),
-        ("echo hello from the shell > /work/a.txt", []),
-        ("echo a second line >> /work/a.txt", []),
-        ("cat /work/a.txt", [r"^hello from the shell$", r"^a second line$"]),
-        ("ls /work", [r"^a\.txt$"]),
-        ("stat /work/a.txt", [r"Size: 35 bytes"]),        # 21 + 14 bytes
-        ("mv /work/a.txt /work/b.txt", []),
-        ("ls /work", [r"^b\.txt$"]),
-        ("cat /work/b.txt", [r"^a second line$"]),
-        ("cp /work/b.txt /work/c.txt", []),
-        ("rm /work/b.txt", []),
-        ("mkdir /work/sub", []),
-        ("echo inside > /work/sub/x", []),
-        ("ls -l /work", [r"^d\S+\s.*\ssub$", r"^-\S+\s+1\s+35\s+c\.txt$"]),
-        ("rm /work/sub/x", []),
-        ("rmdir /work/sub", []),
+        ("mkdir /lab", []),
+        ("echo hello from the shell > /lab/a.txt", []),
+        ("echo a second line >> /lab/a.txt", []),
+        ("cat /lab/a.txt", [r"^hello from the shell$", r"^a second line$"]),
+        ("ls /lab", [r"^a\.txt$"]),
+        ("stat /lab/a.txt", [r"Size: 35 bytes"]),        # 21 + 14 bytes
+        ("mv /lab/a.txt /lab/b.txt", []),
+        ("ls /lab", [r"^b\.txt$"]),
+        ("cat /lab/b.txt", [r"^a second line$"]),
+        ("cp /lab/b.txt /lab/c.txt", []),
+        ("rm /lab/b.txt", []),
+        ("mkdir /lab/sub", []),
+        ("echo inside > /lab/sub/x", []),
+        ("ls -l /lab", [r"^d\S+\s.*\ssub$", r"^-\S+\s+1\s+35\s+c\.txt$"]),
+        ("rm /lab/sub/x", []),
+        ("rmdir /lab/sub", []),
         ("mkdir /keep", []),
         ("echo written by the shell end-to-end test > /keep/notes.txt", []),
         ("echo line two >> /keep/notes.txt", []),
@@ -170,12 +170,12 @@ def shell_steps(r):
             ok, why = False, f"{line!r}: {problem}"
             break
     if ok:
-        out = c("ls /work")
+        out = c("ls /lab")
         if out is None or re.search(r"^(a|b)\.txt$|^sub$", out, re.M) or "c.txt" not in out:
-            ok, why = False, f"after rename and removes, ls /work says {out!r}"
+            ok, why = False, f"after rename and removes, ls /lab says {out!r}"
     if ok:
-        out = c("cat /work/b.txt")
-        if out is None or not re.fullmatch(r"cat: /work/b\.txt: [^\n]+\n", out):
+        out = c("cat /lab/b.txt")
+        if out is None or not re.fullmatch(r"cat: /lab/b\.txt: [^\n]+\n", out):
             ok, why = False, f"cat of a removed file: {out!r}"
     r.result("files", ok, why)
 
@@ -344,13 +344,13 @@ def main():
     notes = debugfs("cat /keep/notes.txt")
     if notes != "written by the shell end-to-end test\nline two\n":
         problem = f"/keep/notes.txt holds {notes!r}"
-    elif debugfs("cat /work/c.txt") != "hello from the shell\na second line\n":
-        problem = f"/work/c.txt holds {debugfs('cat /work/c.txt')!r}"
+    elif debugfs("cat /lab/c.txt") != "hello from the shell\na second line\n":
+        problem = f"/lab/c.txt holds {debugfs('cat /lab/c.txt')!r}"
     else:
-        names = set(re.findall(r"\S+", debugfs("ls -p /work").replace("/", " ")))
+        names = set(re.findall(r"\S+", debugfs("ls -p /lab").replace("/", " ")))
         for gone in ("a.txt", "b.txt", "sub"):
             if gone in names:
-                problem = f"/work still has {gone}"
+                problem = f"/lab still has {gone}"
     r.result("debugfs", not problem, problem)
 
     print(f"SHELL E2E SUMMARY fail={len(r.failed)}" + (f" ({' '.join(r.failed)})" if r.failed else ""))
