@@ -10,12 +10,13 @@
 #include <string.h>
 #include "msgutil.h"
 #include "ping.h"
+#include "pingServer.h"     /* MIG: the S_ping_* prototypes */
 #include "testlib.h"
+
+boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);  /* MIG demux */
 
 #define PAGE 4096UL
 #define RUNS 7
-
-boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);
 
 static inline uint64_t instret(void)
 {
@@ -152,14 +153,6 @@ static uint64_t b_oneway(unsigned n)
     mach_port_destroy(mach_task_self(), p);
     return d;
 }
-
-#pragma pack(push, 4)
-struct ool_msg {
-    mach_msg_header_t head;
-    mach_msg_type_long_t type;
-    vm_offset_t data;
-};
-#pragma pack(pop)
 
 /* 1 MiB sent out of line to our own port, received (mapped), deallocated. */
 static uint64_t b_ool_1m(unsigned n)

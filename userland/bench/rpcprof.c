@@ -8,9 +8,11 @@
 #include <string.h>
 #include "msgutil.h"
 #include "ping.h"
+#include "pingServer.h"     /* MIG: the S_ping_* prototypes */
 #include "testlib.h"
 
-boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);
+boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);  /* MIG demux */
+
 kern_return_t S_ping_int(mach_port_t s, int32_t x, int32_t *y) { (void)s; *y = x + 1; return KERN_SUCCESS; }
 kern_return_t S_ping_inline(mach_port_t s, const inline_data_t d, mach_msg_type_number_t c, uint32_t *sum)
 { (void)s; (void)d; *sum = c; return KERN_SUCCESS; }

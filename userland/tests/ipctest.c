@@ -8,18 +8,13 @@
 #include <string.h>
 #include "msgutil.h"
 #include "ping.h"
+#include "pingServer.h"     /* MIG: the S_ping_* prototypes */
 #include "testlib.h"
+
+boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);  /* MIG demux */
 
 #define PAGE 4096UL
 
-boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);
-kern_return_t S_ping_int(mach_port_t server, int32_t x, int32_t *y);
-kern_return_t S_ping_inline(mach_port_t server, const inline_data_t data,
-                            mach_msg_type_number_t count, uint32_t *sum);
-kern_return_t S_ping_ool(mach_port_t server, vm_offset_t data, mach_msg_type_number_t count,
-                         uint64_t *sum);
-kern_return_t S_ping_oneway(mach_port_t server, int32_t x);
-kern_return_t S_ping_port(mach_port_t server, mach_port_t port, uint32_t *rtype);
 boolean_t exc_server(mach_msg_header_t *in, mach_msg_header_t *out);
 
 /* ---- the ping server (MIG server side) ---- */
@@ -167,15 +162,6 @@ static void test_ool(void)
     vm_deallocate(mach_task_self(), buf, size);
     stop_server(server, task);
 }
-
-/* Items are packed on 4 bytes, as MIG lays them out. */
-#pragma pack(push, 4)
-struct ool_msg {
-    mach_msg_header_t head;
-    mach_msg_type_long_t type;
-    vm_offset_t data;
-};
-#pragma pack(pop)
 
 /* The sender writes right after sending: the receiver must still see the old data. */
 static void test_ool_snapshot(void)

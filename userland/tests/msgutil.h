@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Hand-built messages for the IPC tests: a header plus one port or one integer. */
+/* Hand-built messages for the IPC tests: a header plus one port, one integer or one region. */
 #ifndef _MSGUTIL_H_
 #define _MSGUTIL_H_
 
@@ -16,6 +16,18 @@ struct int_msg {
     mach_msg_type_t type;
     uint32_t value;
 };
+
+/*
+ * One out-of-line region: the long type descriptor, then its address.  Items
+ * are packed on 4 bytes, as MIG lays them out.
+ */
+#pragma pack(push, 4)
+struct ool_msg {
+    mach_msg_header_t head;
+    mach_msg_type_long_t type;
+    vm_offset_t data;
+};
+#pragma pack(pop)
 
 /* Big enough for any message the tests receive. */
 struct any_msg {

@@ -8,15 +8,9 @@
 #include <mach.h>
 #include <rvmach/name.h>
 #include "ping.h"
+#include "pingServer.h"     /* MIG: the S_ping_* prototypes */
 
-boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);
-kern_return_t S_ping_int(mach_port_t server, int32_t x, int32_t *y);
-kern_return_t S_ping_inline(mach_port_t server, const inline_data_t data,
-                            mach_msg_type_number_t count, uint32_t *sum);
-kern_return_t S_ping_ool(mach_port_t server, vm_offset_t data, mach_msg_type_number_t count,
-                         uint64_t *sum);
-kern_return_t S_ping_oneway(mach_port_t server, int32_t x);
-kern_return_t S_ping_port(mach_port_t server, mach_port_t port, uint32_t *rtype);
+boolean_t ping_server(mach_msg_header_t *in, mach_msg_header_t *out);  /* MIG demux */
 
 kern_return_t S_ping_int(mach_port_t server, int32_t x, int32_t *y)
 {
