@@ -145,6 +145,17 @@ static void m_remove(int t, struct mname *n)
     *n = tasks[t].names[--tasks[t].nnames];
 }
 
+/* Take the receive right off name `n` of task `t` (a send right there stays). */
+static void m_take_receive(int t, struct mname *n)
+{
+    n->type &= ~MACH_PORT_TYPE_RECEIVE;
+    ports[n->port].task = -1;
+    if (n->type & MACH_PORT_TYPE_SEND)
+        ports[n->port].refs++;
+    else
+        m_remove(t, n);
+}
+
 static void m_enqueue(int p, struct mmsg *m)
 {
     m->next = NULL;
@@ -296,12 +307,7 @@ static kern_return_t m_copyin(int t, mach_port_name_t name, mach_msg_type_name_t
     case MACH_MSG_TYPE_MOVE_RECEIVE:
         if (!(n->type & MACH_PORT_TYPE_RECEIVE))
             return KERN_INVALID_RIGHT;
-        n->type &= ~MACH_PORT_TYPE_RECEIVE;
-        ports[p].task = -1;
-        if (n->type & MACH_PORT_TYPE_SEND)
-            ports[p].refs++;
-        else
-            m_remove(t, n);
+        m_take_receive(t, n);
         break;
     case MACH_MSG_TYPE_COPY_SEND:
         if (dead) {
@@ -758,12 +764,7 @@ static kern_return_t m_mod_refs(int t, mach_port_name_t name, mach_port_right_t 
         return KERN_SUCCESS;
     int p = n->port;
     if (right == MACH_PORT_RIGHT_RECEIVE) {
-        n->type &= ~MACH_PORT_TYPE_RECEIVE;
-        ports[p].task = -1;
-        if (n->type & MACH_PORT_TYPE_SEND)
-            ports[p].refs++;
-        else
-            m_remove(t, n);
+        m_take_receive(t, n);
         m_port_destroy(p);
     } else {
         m_remove(t, n);
