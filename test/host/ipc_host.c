@@ -121,15 +121,6 @@ void ipc_host_zone_fail_after(long n)
     zone_fail = n;
 }
 
-size_t ipc_host_zone_in_use(const char *name)
-{
-    struct zone_info info[64];
-    size_t n = zone_info_all(info, 64);
-    for (size_t i = 0; i < n && i < 64; i++)
-        if (strcmp(info[i].name, name) == 0)
-            return info[i].in_use;
-    return 0;
-}
 
 /* ---- the scheduler: one thread that never waits for real ---- */
 
@@ -516,10 +507,10 @@ void ipc_host_check_clean(void)
 {
     assert_int_equal(ipc_port_count(), 0);
     assert_int_equal(ipc_pset_count(), 0);
-    assert_int_equal(ipc_host_zone_in_use("ipc_port"), 0);
-    assert_int_equal(ipc_host_zone_in_use("ipc_space"), 0);
-    assert_int_equal(ipc_host_zone_in_use("ipc_pset"), 0);
-    assert_int_equal(ipc_host_zone_in_use("ipc_dnrequest"), 0);
+    assert_int_equal(host_zone_in_use("ipc_port"), 0);
+    assert_int_equal(host_zone_in_use("ipc_space"), 0);
+    assert_int_equal(host_zone_in_use("ipc_pset"), 0);
+    assert_int_equal(host_zone_in_use("ipc_dnrequest"), 0);
     assert_int_equal(copies_live, 0);
     assert_int_equal(kmem_live, kmem_base);
     assert_int_equal(stuck_waits, 0);

@@ -26,6 +26,7 @@
 #include <ipc/ipc_kmsg.h>
 #include <ipc/ipc_port.h>
 #include <ipc/ipc_space.h>
+#include "host_zones.h"
 
 struct vm_map;
 
@@ -57,7 +58,6 @@ void ipc_host_vm_fail_after(long n);        /* vm_allocate, vm_map_copyin/copyou
 
 size_t ipc_host_kmem_live(void);            /* kmem blocks not freed */
 size_t ipc_host_copies_live(void);          /* vm_map_copy objects not consumed */
-size_t ipc_host_zone_in_use(const char *name);
 unsigned ipc_host_stuck_waits(void);        /* waits that would never have ended */
 size_t ipc_host_map_pages(struct vm_map *map);
 

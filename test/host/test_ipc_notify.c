@@ -216,7 +216,7 @@ static void test_port_deleted(void **state)
                                                       sonce(a, cn), &prev), KERN_SUCCESS);
     ipc_host_task_destroy(c);
     assert_int_equal(notice(a, cn, MACH_NOTIFY_PORT_DELETED), cs);
-    assert_int_equal(ipc_host_zone_in_use("ipc_space"), 2);
+    assert_int_equal(host_zone_in_use("ipc_space"), 2);
     (void)rp;
     ipc_host_task_destroy(b);
     ipc_host_task_destroy(a);

@@ -477,7 +477,7 @@ static void copies_refused(void **state)
 
     expect_unchanged(map, &s);
     expect_unchanged(other, &so);
-    assert_int_equal(vm_host_zone_in_use("vm_map_copy"), 0);
+    assert_int_equal(host_zone_in_use("vm_map_copy"), 0);
     expect_pages(map, a, 2, 0x33);
     expect_pages(map, ph, 2, 0x55);
     expect_pages(map, b, 2, 0x44);

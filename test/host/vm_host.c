@@ -141,24 +141,15 @@ void zone_page_free(void *page)
     vm_page_free(vm_page_lookup(virt_to_phys(page)), 0);
 }
 
-size_t vm_host_zone_in_use(const char *name)
-{
-    struct zone_info info[64];
-    size_t n = zone_info_all(info, 64);
-    for (size_t i = 0; i < n && i < 64; i++)
-        if (strcmp(info[i].name, name) == 0)
-            return info[i].in_use;
-    return 0;
-}
 
 void vm_host_check_clean(size_t free_baseline)
 {
     assert_int_equal(vm_object_total_count(), 0);
     assert_int_equal(vm_page_resident_total(), 0);
-    assert_int_equal(vm_host_zone_in_use("vm_object"), 0);
-    assert_int_equal(vm_host_zone_in_use("vm_map"), 0);
-    assert_int_equal(vm_host_zone_in_use("vm_map_entry"), 0);
-    assert_int_equal(vm_host_zone_in_use("vm_map_copy"), 0);
+    assert_int_equal(host_zone_in_use("vm_object"), 0);
+    assert_int_equal(host_zone_in_use("vm_map"), 0);
+    assert_int_equal(host_zone_in_use("vm_map_entry"), 0);
+    assert_int_equal(host_zone_in_use("vm_map_copy"), 0);
     assert_int_equal(vm_page_available_count(), free_baseline);
 }
 

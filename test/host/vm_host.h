@@ -17,6 +17,7 @@
 #include <kern/types.h>
 #include <mach/vm_prot.h>
 #include <vm/vm_map.h>
+#include "host_zones.h"
 
 #define VM_HOST_RAM_BASE    0x80000000UL
 #define VM_HOST_MIN         0x10000UL           /* the test maps' range */
@@ -30,9 +31,6 @@ void vm_host_init(size_t npages);
  * called again with n < 0 (which never fails).
  */
 void vm_host_fail_after(long n);
-
-/* Elements in use in the zone called `name` (0 if there is none). */
-size_t vm_host_zone_in_use(const char *name);
 
 /*
  * Check, with cmocka asserts, that the VM holds nothing: free memory
