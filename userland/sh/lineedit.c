@@ -211,6 +211,97 @@ static int read_cooked(const char *prompt, char *buf, size_t size)
     return (int)len;
 }
 
+/* Where the arrow keys are in the history: `shown` == count is the line being typed. */
+struct browse {
+    struct sh_history *h;
+    unsigned shown, oldest;
+    char typed[SH_LINE_MAX + 1];        /* the new line, kept while browsing */
+};
+
+/* Up (older) or down (newer) in the history; rings the bell at either end. */
+static void browse_step(struct edit *e, struct browse *b, bool up)
+{
+    if (up ? b->shown == b->oldest : b->shown == b->h->count) {
+        puts_raw("\a");
+        return;
+    }
+    if (b->shown == b->h->count) {      /* leaving the new line: keep it */
+        memcpy(b->typed, e->buf, e->len);
+        b->typed[e->len] = '\0';
+    }
+    b->shown += up ? -1u : 1u;
+    set_line(e, b->shown == b->h->count ? b->typed : b->h->lines[b->shown % SH_HISTORY]);
+}
+
+/* A key that edits the line or moves in it (not Enter, ^C, ^D or history). */
+static void edit_key(struct edit *e, int k)
+{
+    switch (k) {
+    case KEY_DELETE:
+        if (e->pos < e->len) {
+            memmove(e->buf + e->pos, e->buf + e->pos + 1, e->len - e->pos - 1);
+            e->len--;
+            redraw(e);
+        }
+        break;
+    case 0x7f:
+    case CTRL('H'):
+        erase_before(e, 1);
+        break;
+    case KEY_LEFT:
+    case CTRL('B'):
+        if (e->pos > 0) {
+            e->pos--;
+            puts_raw("\x1b[D");
+        }
+        break;
+    case KEY_RIGHT:
+    case CTRL('F'):
+        if (e->pos < e->len) {
+            e->pos++;
+            puts_raw("\x1b[C");
+        }
+        break;
+    case KEY_HOME:
+    case CTRL('A'):
+        e->pos = 0;
+        redraw(e);
+        break;
+    case KEY_END:
+    case CTRL('E'):
+        e->pos = e->len;
+        redraw(e);
+        break;
+    case CTRL('U'):
+        e->len = e->pos = 0;
+        redraw(e);
+        break;
+    case CTRL('K'):
+        e->len = e->pos;
+        redraw(e);
+        break;
+    case CTRL('W'): {
+        size_t p = e->pos;
+        while (p > 0 && e->buf[p - 1] == ' ')
+            p--;
+        while (p > 0 && e->buf[p - 1] != ' ')
+            p--;
+        erase_before(e, e->pos - p);
+        break;
+    }
+    case CTRL('L'):
+        puts_raw("\x1b[H\x1b[2J");
+        redraw(e);
+        break;
+    default:
+        if (k >= 0x20 && k < 0x7f)
+            insert(e, (char)k);
+        else if (k != KEY_NONE)
+            puts_raw("\a");            /* a control key with no meaning here */
+        break;
+    }
+}
+
 int sh_readline(const char *prompt, char *buf, size_t size, struct sh_history *h)
 {
     if (!raw_mode) {
@@ -221,10 +312,8 @@ int sh_readline(const char *prompt, char *buf, size_t size, struct sh_history *h
         raw_mode = true;
     }
     struct edit e = { .prompt = prompt, .buf = buf, .size = size };
-    /* The history line shown: count means the line being typed. */
-    unsigned shown = h->count;
-    unsigned oldest = h->count > SH_HISTORY ? h->count - SH_HISTORY : 0;
-    char typed[SH_LINE_MAX + 1] = "";   /* the new line, kept while browsing */
+    struct browse b = { .h = h, .shown = h->count,
+                        .oldest = h->count > SH_HISTORY ? h->count - SH_HISTORY : 0 };
     puts_raw(prompt);
     int result;
     for (;;) {
@@ -249,98 +338,19 @@ int sh_readline(const char *prompt, char *buf, size_t size, struct sh_history *h
             result = (int)e.len;
             break;
         }
-        switch (k) {
-        case CTRL('C'):
+        if (k == CTRL('C')) {
             puts_raw("^C\n");
-            e.len = 0;
             buf[0] = '\0';
             return SH_READ_INTERRUPT;
-        case CTRL('D'):
-            if (e.len == 0) {
-                puts_raw("\n");
-                return SH_READ_EOF;
-            }
-            /* fall through */
-        case KEY_DELETE:
-            if (e.pos < e.len) {
-                memmove(e.buf + e.pos, e.buf + e.pos + 1, e.len - e.pos - 1);
-                e.len--;
-                redraw(&e);
-            }
-            break;
-        case 0x7f:
-        case CTRL('H'):
-            erase_before(&e, 1);
-            break;
-        case KEY_LEFT:
-        case CTRL('B'):
-            if (e.pos > 0) {
-                e.pos--;
-                puts_raw("\x1b[D");
-            }
-            break;
-        case KEY_RIGHT:
-        case CTRL('F'):
-            if (e.pos < e.len) {
-                e.pos++;
-                puts_raw("\x1b[C");
-            }
-            break;
-        case KEY_HOME:
-        case CTRL('A'):
-            e.pos = 0;
-            redraw(&e);
-            break;
-        case KEY_END:
-        case CTRL('E'):
-            e.pos = e.len;
-            redraw(&e);
-            break;
-        case CTRL('U'):
-            e.len = e.pos = 0;
-            redraw(&e);
-            break;
-        case CTRL('K'):
-            e.len = e.pos;
-            redraw(&e);
-            break;
-        case CTRL('W'): {
-            size_t p = e.pos;
-            while (p > 0 && e.buf[p - 1] == ' ')
-                p--;
-            while (p > 0 && e.buf[p - 1] != ' ')
-                p--;
-            erase_before(&e, e.pos - p);
-            break;
         }
-        case CTRL('L'):
-            puts_raw("\x1b[H\x1b[2J");
-            redraw(&e);
-            break;
-        case KEY_UP:
-        case CTRL('P'):
-        case KEY_DOWN:
-        case CTRL('N'): {
-            bool up = k == KEY_UP || k == CTRL('P');
-            if (up ? shown == oldest : shown == h->count) {
-                puts_raw("\a");
-                break;
-            }
-            if (shown == h->count) {    /* leaving the new line: keep it */
-                memcpy(typed, e.buf, e.len);
-                typed[e.len] = '\0';
-            }
-            shown += up ? -1u : 1u;
-            set_line(&e, shown == h->count ? typed : h->lines[shown % SH_HISTORY]);
-            break;
+        if (k == CTRL('D') && e.len == 0) {
+            puts_raw("\n");
+            return SH_READ_EOF;
         }
-        default:
-            if (k >= 0x20 && k < 0x7f)
-                insert(&e, (char)k);
-            else if (k != KEY_NONE)
-                puts_raw("\a");         /* a control key with no meaning here */
-            break;
-        }
+        if (k == KEY_UP || k == CTRL('P') || k == KEY_DOWN || k == CTRL('N'))
+            browse_step(&e, &b, k == KEY_UP || k == CTRL('P'));
+        else
+            edit_key(&e, k == CTRL('D') ? KEY_DELETE : k);     /* ^D on a line: Delete */
     }
     buf[e.len] = '\0';
     puts_raw("\n");
