@@ -913,22 +913,6 @@ static void oom_write_shared(void **state)
 
 /* ---- argument errors ---------------------------------------------------- */
 
-struct snapshot {
-    struct vm_host_region r[32];
-    size_t n;
-};
-
-static void snap(vm_map_t map, struct snapshot *s)
-{
-    s->n = vm_host_regions(map, s->r, 32);
-}
-
-static void expect_unchanged(vm_map_t map, const struct snapshot *s)
-{
-    vm_host_assert_regions(map, s->r, s->n);
-    vm_host_check_map(map);
-}
-
 static void errors_allocate(void **state)
 {
     vm_map_t map = vm_host_map_create();

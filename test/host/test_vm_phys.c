@@ -147,22 +147,6 @@ static bool frame_is(paddr_t pa, uint8_t byte)
     return true;
 }
 
-struct snapshot {
-    struct vm_host_region r[32];
-    size_t n;
-};
-
-static void snap(vm_map_t map, struct snapshot *s)
-{
-    s->n = vm_host_regions(map, s->r, 32);
-}
-
-static void expect_unchanged(vm_map_t map, const struct snapshot *s)
-{
-    vm_host_assert_regions(map, s->r, s->n);
-    vm_host_check_map(map);
-}
-
 /* ---- out of memory (first: the zones are empty, so allocations happen) -- */
 
 /*

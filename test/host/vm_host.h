@@ -102,6 +102,23 @@ size_t vm_host_regions(vm_map_t map, struct vm_host_region *out, size_t max);
 /* Fail unless the map's regions are exactly `n` of `expect`. */
 void vm_host_assert_regions(vm_map_t map, const struct vm_host_region *expect, size_t n);
 
+/* A map's regions before a call that must fail, to check it changed nothing. */
+struct snapshot {
+    struct vm_host_region r[32];
+    size_t n;
+};
+
+static inline void snap(vm_map_t map, struct snapshot *s)
+{
+    s->n = vm_host_regions(map, s->r, 32);
+}
+
+static inline void expect_unchanged(vm_map_t map, const struct snapshot *s)
+{
+    vm_host_assert_regions(map, s->r, s->n);
+    vm_host_check_map(map);
+}
+
 /* A new map over a new fake pmap, [VM_HOST_MIN, VM_HOST_MAX). */
 vm_map_t vm_host_map_create(void);
 
